@@ -1,0 +1,102 @@
+"""The platform half of every service: app factory, health, metrics, auth and error bodies.
+
+A pattern's `api/main.py` calls `create_platform_app(...)` with its routers, so
+every service answers health checks, exposes metrics and refuses bad input the
+same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from .. import PROJECT_NAME, __version__
+from .auth import AuthError, Caller, ClientRegistry
+from .runtime import Refused, Runtime
+from .settings import get_settings
+
+REFUSAL_STATUS = {"budget": 402, "gateway": 503}
+
+platform_router = APIRouter(tags=["platform"])
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def require_scope(scope: str) -> Callable[[Request], Caller]:
+    """Dependency factory: the caller must hold `scope` (query, ingest, approve, admin)."""
+
+    def dependency(request: Request) -> Caller:
+        header = request.headers.get("authorization", "")
+        key = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
+        return request.app.state.clients.authenticate(key, scope)
+
+    return dependency
+
+
+@platform_router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the process is up."""
+    return {"status": "ok"}
+
+
+@platform_router.get("/readyz")
+def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Readiness: governance loaded and the data directory writable."""
+    data = runtime.settings.path(runtime.settings.data_dir)
+    probe = data / ".ready"
+    try:
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        return JSONResponse({"status": "unavailable", "detail": f"data dir not writable: {error}"}, 503)
+    return JSONResponse({"status": "ready", "tier": runtime.governance.risk_tier, "version": __version__})
+
+
+@platform_router.get("/metrics", include_in_schema=False)
+def metrics(runtime: RuntimeDep) -> Response:
+    body, content_type = runtime.telemetry.metrics_response()
+    return Response(body, media_type=content_type)
+
+
+def create_platform_app(
+    routers: Iterable[APIRouter], *, runtime_factory: Callable[[], Runtime] = Runtime.from_settings
+) -> FastAPI:
+    """Build the FastAPI app with platform routes, auth and error handling around `routers`."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = runtime_factory()
+        app.state.runtime = runtime
+        clients = runtime.settings.api_clients
+        app.state.clients = ClientRegistry(clients) if clients else ClientRegistry.local_default()
+        yield
+        runtime.close()
+
+    app = FastAPI(title=PROJECT_NAME, version=__version__, lifespan=lifespan)
+    app.include_router(platform_router)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(request: Request, error: AuthError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        return JSONResponse({"error": "auth", "detail": error.detail}, error.status, headers=headers)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, error: Refused) -> JSONResponse:
+        status = REFUSAL_STATUS.get(error.control, 422)
+        return JSONResponse({"error": error.control, "detail": error.reason}, status)
+
+    return app
+
+
+__all__ = ["RuntimeDep", "create_platform_app", "get_settings", "require_scope"]

@@ -1,0 +1,391 @@
+"""Append-only, hash-chained audit log: who decided what, with which model and prompt, when.
+
+Each record carries the hash of the record before it; the hash is SHA-256 over the record's
+canonical JSON (sorted keys, no spaces, ASCII) including `seq` and `prev_hash`, so changing,
+deleting, inserting or reordering any record breaks the chain at that record. With an HMAC key
+(high tier) the hash is HMAC-SHA-256: whoever can rewrite the file still cannot recompute a
+valid chain without the key.
+
+Storage is SQLite in WAL mode, not JSONL, because a transaction gives what a hand-rolled file
+format would have to re-implement: a process killed mid-append leaves no torn record (the
+uncommitted WAL frames are ignored), `BEGIN IMMEDIATE` takes the write lock *before* the chain
+head is read, so writers in other threads and processes queue instead of forking the chain,
+and `seq` is the primary key, so two records can never claim the same place. The file must
+live on a local disk (WAL needs shared memory; not NFS).
+
+Records hold hashes and metadata, never content: `hash_text()` the prompt and the answer, and
+`append` refuses raw-looking values (see `AuditContentError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _json_str  # type: ignore[attr-defined]
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .. import ENV_PREFIX
+from .governance import ConfigError
+
+if TYPE_CHECKING:
+    from .governance import Governance
+    from .settings import Settings
+
+GENESIS_HASH = "0" * 64
+MAX_FIELD_CHARS = 256  # metadata fits; a pasted prompt or document does not
+MIN_HMAC_KEY_BYTES = 32
+_SHA256_REF = re.compile(r"sha256:[0-9a-f]{64}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# The canonical JSON of a record, keys in sorted order. `details` is spliced in as already
+# canonical JSON text, so verifying does not re-parse it (a changed byte still changes the hash).
+_CANONICAL = (
+    '{"action":%s,"actor":%s,"decision":%s,"details":%s,"input_hash":%s,"model":%s,'
+    '"output_hash":%s,"prev_hash":%s,"prompt_version":%s,"seq":%d,"ts":%s}'
+)
+_COLUMNS = (
+    "seq, ts, actor, action, decision, model, prompt_version, input_hash, output_hash, "
+    "details, prev_hash, hash"
+)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_records (
+    seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    decision TEXT NOT NULL, model TEXT NOT NULL, prompt_version TEXT NOT NULL,
+    input_hash TEXT NOT NULL, output_hash TEXT NOT NULL, details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_records_no_update BEFORE UPDATE ON audit_records
+    BEGIN SELECT RAISE(ABORT, 'audit log is append-only: records cannot be updated'); END;
+CREATE TRIGGER IF NOT EXISTS audit_records_no_delete BEFORE DELETE ON audit_records
+    BEGIN SELECT RAISE(ABORT, 'audit log is append-only: records cannot be deleted'); END;
+"""
+
+
+class AuditError(RuntimeError):
+    """The audit log cannot be written as asked (wrong key, inconsistent head, unreadable file)."""
+
+
+class AuditContentError(ValueError):
+    """A field looks like raw content or PII; the audit log stores hashes and metadata only."""
+
+
+def hash_text(text: str) -> str:
+    """Fingerprint content for the audit log (`sha256:<hex>`): proves what was sent, not what it said.
+
+    A plain hash of a short, guessable value (an email) can be confirmed by guessing; it is a
+    reference, not anonymisation. Keep such values out of the log entirely.
+    """
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What a caller asserts; the log adds seq, ts and the chain hashes."""
+
+    actor: str
+    action: str
+    decision: str
+    model: str = ""
+    prompt_version: str = ""
+    input_hash: str = ""
+    output_hash: str = ""
+    details: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    seq: int
+    ts: str
+    actor: str
+    action: str
+    decision: str
+    model: str
+    prompt_version: str
+    input_hash: str
+    output_hash: str
+    details: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = GENESIS_HASH
+    hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The chain head at some moment; publish it elsewhere to detect a truncated tail later."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """`records` = how many records verified before the first bad one (all of them when ok)."""
+
+    ok: bool
+    records: int
+    first_bad: int | None
+    reason: str
+
+
+class AuditLog:
+    """One SQLite file per log; safe to share between threads and processes."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        hmac_key: bytes | None = None,
+        durability: Literal["full", "normal"] = "full",
+    ) -> None:
+        """`durability="full"` fsyncs every commit; `"normal"` survives process crashes but may
+        lose the last commits on power loss (the chain stays intact either way)."""
+        self.path = Path(path)
+        self._key = hmac_key or None
+        self._scheme = "hmac-sha256" if self._key else "sha256"
+        self._key_id = hashlib.sha256(b"audit-key-id:" + self._key).hexdigest()[:16] if self._key else ""
+        self._synchronous = {"full": "FULL", "normal": "NORMAL"}[durability]
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, governance: Governance) -> AuditLog:
+        """The project's log under `data_dir`; refuses to start without a key when HMAC is required."""
+        key = settings.audit_hmac_key.get_secret_value().encode("utf-8")
+        if governance.audit.hmac and len(key) < MIN_HMAC_KEY_BYTES:
+            raise ConfigError(
+                f"{ENV_PREFIX}AUDIT_HMAC_KEY must be set to at least {MIN_HMAC_KEY_BYTES} characters: "
+                f"governance.yml audit.hmac is true (risk tier {governance.risk_tier})"
+            )
+        return cls(settings.path(settings.data_dir) / "audit.sqlite3", hmac_key=key or None)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def append(
+        self,
+        *,
+        actor: str,
+        action: str,
+        decision: str,
+        model: str = "",
+        prompt_version: str = "",
+        input_hash: str = "",
+        output_hash: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> AuditRecord:
+        """Append one record in its own committed transaction."""
+        entry = AuditEntry(actor, action, decision, model, prompt_version, input_hash, output_hash, details)
+        return self.append_many([entry])[0]
+
+    def append_many(self, entries: Iterable[AuditEntry]) -> list[AuditRecord]:
+        """Group commit: all entries in one transaction, one fsync; all are written or none."""
+        prepared = [(entry, _canonical_details(entry)) for entry in entries]
+        with self._lock, self._write() as conn:
+            self._check_scheme(conn)
+            seq, prev = _read_head(conn)
+            records, rows = [], []
+            ts = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            for entry, details_json in prepared:
+                seq += 1
+                row = (
+                    seq, ts, entry.actor, entry.action, entry.decision, entry.model,
+                    entry.prompt_version, entry.input_hash, entry.output_hash, details_json, prev,
+                )  # fmt: skip
+                prev = self._digest(row)
+                rows.append((*row, prev))
+                records.append(AuditRecord(*row[:9], json.loads(details_json), row[10], prev))
+            conn.executemany(f"INSERT INTO audit_records ({_COLUMNS}) VALUES ({', '.join('?' * 12)})", rows)
+            self._set_head(conn, seq, prev)
+        return records
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def records(self) -> Iterator[AuditRecord]:
+        """Every record in chain order, streamed from its own read snapshot (writers go on)."""
+        conn = self._reader()
+        if conn is None:
+            return
+        with closing(conn):
+            for row in conn.execute(f"SELECT {_COLUMNS} FROM audit_records ORDER BY seq"):
+                yield AuditRecord(*row[:9], json.loads(row[9]), row[10], row[11])
+
+    def head(self) -> Checkpoint:
+        """The current chain head; keep it outside this file (ticket, log line) as a checkpoint."""
+        conn = self._reader()
+        if conn is None:
+            return Checkpoint(0, GENESIS_HASH)
+        with closing(conn):
+            return Checkpoint(*_read_head(conn))
+
+    def verify(self, *, checkpoint: Checkpoint | None = None) -> VerifyResult:
+        """Recompute the chain; report the first record that was modified, deleted, inserted or moved.
+
+        A checkpoint taken earlier (and kept outside this file) also catches a cut-off tail.
+        """
+        try:
+            conn = self._reader()
+            if conn is None:
+                if checkpoint and checkpoint.seq > 0:
+                    return _fail(0, 1, f"audit log {self.path} does not exist but checkpoint {checkpoint.seq} does")
+                return VerifyResult(True, 0, None, f"no audit log at {self.path} yet (0 records)")
+            with closing(conn):
+                conn.execute("BEGIN")  # one consistent snapshot while writers go on
+                return self._verify_chain(conn, checkpoint)
+        except sqlite3.DatabaseError as error:
+            return VerifyResult(False, 0, None, f"audit log {self.path} is unreadable: {error}")
+
+    def _verify_chain(self, conn: sqlite3.Connection, checkpoint: Checkpoint | None) -> VerifyResult:
+        problem = self._scheme_problem(conn)
+        if problem:
+            return VerifyResult(False, 0, None, problem)
+        good, prev = 0, GENESIS_HASH
+        for row in conn.execute(f"SELECT {_COLUMNS} FROM audit_records ORDER BY seq"):
+            seq, expected = row[0], good + 1
+            if seq != expected:
+                return _fail(good, min(seq, expected), f"record {expected} is missing or out of place (found {seq})")
+            if row[10] != prev:
+                return _fail(good, seq, f"record {seq}: prev_hash does not link to record {seq - 1}")
+            if not hmac.compare_digest(self._digest(row[:11]), row[11]):
+                return _fail(good, seq, f"record {seq}: content does not match its hash (modified or forged)")
+            if checkpoint and seq == checkpoint.seq and row[11] != checkpoint.hash:
+                return _fail(good, seq, f"record {seq}: differs from the checkpoint")
+            prev, good = row[11], seq
+        head = _read_head(conn)
+        if head != (good, prev):
+            return _fail(good, good + 1, f"log ends at record {good} but its head says {head[0]}: truncated")
+        if checkpoint and checkpoint.seq > good:
+            return _fail(good, good + 1, f"log ends at record {good}, before checkpoint {checkpoint.seq}: truncated")
+        return VerifyResult(True, good, None, f"{good} records verified ({self._scheme})")
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _digest(self, row: tuple[Any, ...]) -> str:
+        seq, ts, actor, action, decision, model, pv, ih, oh, details, prev = row
+        text = _CANONICAL % (
+            _json_str(action), _json_str(actor), _json_str(decision), details, _json_str(ih),
+            _json_str(model), _json_str(oh), _json_str(prev), _json_str(pv), seq, _json_str(ts),
+        )  # fmt: skip
+        if self._key:
+            return hmac.digest(self._key, text.encode("ascii"), "sha256").hex()
+        return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():  # never reuse a connection across fork
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """A separate connection for reading, so a long verify never holds this object's lock."""
+        if not self.path.exists():
+            return None
+        conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'audit_records'").fetchone()[0] == 0:
+            conn.close()  # created this instant by a writer, or emptied: either way no records yet
+            return None
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")  # take the write lock before reading the head
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _scheme_problem(self, conn: sqlite3.Connection) -> str:
+        meta = dict(conn.execute("SELECT key, value FROM audit_meta WHERE key IN ('scheme', 'key_id')"))
+        scheme, key_id = meta.get("scheme", self._scheme), meta.get("key_id", self._key_id)
+        if scheme == self._scheme and key_id == self._key_id:
+            return ""
+        if scheme == "hmac-sha256" and not self._key:
+            return f"audit log {self.path} is HMAC-keyed: set {ENV_PREFIX}AUDIT_HMAC_KEY to append or verify"
+        if scheme == "sha256":
+            return f"audit log {self.path} is not HMAC-keyed but a key was given (downgraded or created without one)"
+        return f"audit log {self.path}: {ENV_PREFIX}AUDIT_HMAC_KEY is not the key this log was created with"
+
+    def _check_scheme(self, conn: sqlite3.Connection) -> None:
+        problem = self._scheme_problem(conn)
+        if problem:
+            raise AuditError(problem)
+        conn.executemany(
+            "INSERT OR IGNORE INTO audit_meta (key, value) VALUES (?, ?)",
+            [("scheme", self._scheme), ("key_id", self._key_id)],
+        )
+
+    def _set_head(self, conn: sqlite3.Connection, seq: int, hash_: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO audit_meta (key, value) VALUES ('head', ?)", (f"{seq}:{hash_}",))
+
+
+def _read_head(conn: sqlite3.Connection) -> tuple[int, str]:
+    row = conn.execute("SELECT value FROM audit_meta WHERE key = 'head'").fetchone()
+    if row is None:
+        return 0, GENESIS_HASH
+    seq, _, hash_ = row[0].partition(":")
+    return int(seq), hash_
+
+
+def _fail(good: int, bad: int, reason: str) -> VerifyResult:
+    return VerifyResult(False, good, bad, reason)
+
+
+def _canonical_details(entry: AuditEntry) -> str:
+    """Validate an entry (no raw content, no emails) and return its details as canonical JSON."""
+    for name in ("actor", "action", "decision", "model", "prompt_version"):
+        _check_value(name, getattr(entry, name))
+    if not entry.actor or not entry.action or not entry.decision:
+        raise AuditContentError("audit log: actor, action and decision must not be empty")
+    for name in ("input_hash", "output_hash"):
+        value = getattr(entry, name)
+        if value and not (isinstance(value, str) and _SHA256_REF.fullmatch(value)):
+            raise AuditContentError(
+                f"audit log: {name} must be '' or 'sha256:<64 hex>' from hash_text(); raw text is never stored"
+            )
+    details = entry.details or {}
+    _check_details("details", details)
+    try:
+        return json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise AuditContentError(f"audit log: details must be plain JSON values ({error})") from error
+
+
+def _check_details(where: str, value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(f"{where} key", key)
+            _check_details(f"{where}[{key!r}]", item)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_details(f"{where}[{index}]", item)
+    elif isinstance(value, str):
+        _check_value(where, value)
+
+
+def _check_value(where: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise AuditContentError(f"audit log: {where} must be a string, got {type(value).__name__}")
+    if len(value) > MAX_FIELD_CHARS:
+        raise AuditContentError(
+            f"audit log: {where} is {len(value)} characters (max {MAX_FIELD_CHARS}); store hash_text(value) instead"
+        )
+    if _EMAIL.search(value):
+        raise AuditContentError(f"audit log: {where} contains an email address; store an id or hash_text(value)")

@@ -1,0 +1,93 @@
+"""The project's command line: platform commands every pattern gets.
+
+A pattern's `cli.py` calls `build_cli(hooks)` and adds its own commands, so
+`serve`, `demo`, `eval`, `gate`, `audit verify` and `cost report` look the same in
+every generated project.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import PROJECT_SLUG
+from .gate_commands import add_gate_commands
+from .governance import ConfigError
+from .pattern import PatternHooks
+from .runtime import Runtime
+from .settings import get_settings
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one red line on stderr and return the Exit to raise."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def open_runtime() -> Runtime:
+    """Build the runtime, turning configuration mistakes into one readable line."""
+    try:
+        return Runtime.from_settings(get_settings())
+    except (ConfigError, ValueError) as error:
+        raise fail(str(error).splitlines()[0]) from error
+
+
+def build_cli(hooks: PatternHooks) -> typer.Typer:
+    app = typer.Typer(name=PROJECT_SLUG, no_args_is_help=True, add_completion=False)
+    audit = typer.Typer(help="Inspect the hash-chained audit log.", no_args_is_help=True)
+    cost = typer.Typer(help="Spend against the budget in governance.yml.", no_args_is_help=True)
+    app.add_typer(audit, name="audit")
+    app.add_typer(cost, name="cost")
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    ) -> None:
+        """Run the HTTP API (FastAPI + uvicorn)."""
+        import uvicorn
+
+        open_runtime().close()  # fail fast on bad configuration, before binding a port
+        uvicorn.run(hooks.create_app(), host=host, port=port)
+
+    @app.command()
+    def demo() -> None:
+        """Show the pattern working end to end, offline."""
+        runtime = open_runtime()
+        try:
+            hooks.demo(runtime)
+        finally:
+            runtime.close()
+
+    @app.command()
+    def check() -> None:
+        """Validate settings, governance.yml, pricing and guard configuration."""
+        runtime = open_runtime()
+        typer.echo(f"ok: {runtime.governance.feature} ({runtime.governance.risk_tier} tier) configuration is valid")
+        runtime.close()
+
+    @audit.command("verify")
+    def audit_verify() -> None:
+        """Check the hash chain; exit 1 naming the first bad record."""
+        runtime = open_runtime()
+        result = runtime.audit.verify()
+        if not result.ok:
+            raise fail(f"audit log: record {result.first_bad} is bad: {result.reason}")
+        typer.echo(f"ok: audit log verified, {result.records} records")
+
+    @cost.command("report")
+    def cost_report(
+        out: Annotated[Path, typer.Option(help="Folder for the HTML report")] = Path("var/reports"),
+    ) -> None:
+        """Print spend per feature and write an HTML report with a spend chart."""
+        from .cost_report import render_cost_report
+
+        runtime = open_runtime()
+        table, html = render_cost_report(runtime.budget.ledger, runtime.governance.budget, out)
+        typer.echo(table)
+        typer.echo(f"report: {html}")
+
+    add_gate_commands(app, hooks, open_runtime=open_runtime, fail=fail)
+    return app

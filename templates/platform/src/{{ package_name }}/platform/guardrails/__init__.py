@@ -1,0 +1,42 @@
+"""Guardrails as code: one tiny interface (`scan(text) -> GuardResult`) for every guard.
+
+    input_guards, output_guards = build_pipelines(governance.guards, policies_dir)
+    verdict = input_guards.run(user_text)        # PipelineResult(action, text, results)
+    answer = output_guards.run(model_text, prompt=verdict.text)
+
+Guards: `pii` (redact/block personal data), `secrets` (credentials), `prompt_injection`
+(jailbreaks, obfuscated or base64-wrapped; `scan_context` for retrieved documents) and
+`policy` (denied topics, terms and patterns from `policies/denied_*.yml`).
+"""
+
+from .injection import PromptInjectionGuard, neutralise_context, scan_context
+from .pii import PiiGuard
+from .pipeline import GuardPipeline, PipelineResult
+from .policy import PolicyGuard, load_policies
+from .registry import GUARDS, GuardContext, GuardFactory, GuardsConfig, build_pipelines
+from .result import Action, Finding, Guard, GuardResult, OutputGuard, most_severe, redact
+from .secrets import SecretsGuard
+
+__all__ = [
+    "GUARDS",
+    "Action",
+    "Finding",
+    "Guard",
+    "GuardContext",
+    "GuardFactory",
+    "GuardPipeline",
+    "GuardResult",
+    "GuardsConfig",
+    "OutputGuard",
+    "PiiGuard",
+    "PipelineResult",
+    "PolicyGuard",
+    "PromptInjectionGuard",
+    "SecretsGuard",
+    "build_pipelines",
+    "load_policies",
+    "most_severe",
+    "neutralise_context",
+    "redact",
+    "scan_context",
+]

@@ -1,0 +1,145 @@
+"""Policy guard: the organisation's denied topics, terms and patterns, read from versioned YAML.
+
+The rules live in `policies/denied_*.yml` (each with `version:` and `owner:`), so legal or
+trust-and-safety can change them through a reviewed pull request without touching code.
+Phrases match on de-obfuscated text, so `b0mb` or a Cyrillic `о` does not slip past.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..governance import ConfigError
+from .obfuscation import fold, unleet
+from .result import Action, Finding, GuardResult, most_severe, redact
+
+POLICY_GLOB = "denied_*.yml"
+SECTIONS = ("topics", "terms", "patterns")
+
+
+class Rule(BaseModel):
+    """One denied thing: plain phrases (matched whole-word, any spacing) and/or regexes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9_.-]+$")
+    description: str = ""
+    action: Literal["block", "redact"] = "block"
+    label: str | None = None
+    phrases: list[str] = []
+    regex: list[str] = []
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"invalid regex {pattern!r}: {error}") from error
+        return patterns
+
+
+class PolicyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | str
+    owner: str = Field(min_length=1)
+    description: str = ""
+    topics: list[Rule] = []
+    terms: list[Rule] = []
+    patterns: list[Rule] = []
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    finding_type: str
+    action: Action
+    label: str
+    on_folded: re.Pattern[str] | None  # phrases: matched on the de-obfuscated view
+    on_original: tuple[re.Pattern[str], ...]  # regexes: matched on the text as written
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    parts = [r"\W+".join(re.escape(word) for word in fold(phrase)[0].text.split()) for phrase in phrases]
+    return re.compile(r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")\b")
+
+
+def load_policies(policies_dir: Path) -> list[CompiledRule]:
+    """Read and compile every `denied_*.yml` in `policies_dir`; a bad file raises one ConfigError line."""
+    rules: list[CompiledRule] = []
+    for path in sorted(policies_dir.glob(POLICY_GLOB)):
+        try:
+            policy = PolicyFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except yaml.YAMLError as error:
+            raise ConfigError(f"{path}: not valid YAML ({error})") from error
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+            raise ConfigError(f"{path.name}: {where}: {first['msg']}") from error
+        for section in SECTIONS:
+            for rule in getattr(policy, section):
+                rules.append(
+                    CompiledRule(
+                        finding_type=f"{section.rstrip('s')}:{rule.name}",
+                        action=rule.action,
+                        label=rule.label or f"[{rule.name.upper()}]",
+                        on_folded=_phrase_pattern(rule.phrases),
+                        on_original=tuple(re.compile(pattern) for pattern in rule.regex),
+                    )
+                )
+    return rules
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PolicyGuard:
+    """Block or redact text that touches a denied topic, term or pattern."""
+
+    rules: tuple[CompiledRule, ...] = ()
+    name: str = "policy"
+
+    @classmethod
+    def from_dir(cls, policies_dir: Path) -> PolicyGuard:
+        return cls(rules=tuple(load_policies(policies_dir)))
+
+    def scan(self, text: str, *, prompt: str | None = None) -> GuardResult:
+        folded, _ = fold(text)
+        views = [folded]
+        leet = unleet(folded)
+        if leet is not None:
+            views.append(leet)
+        findings: list[Finding] = []
+        actions: list[Action] = []
+        labels: dict[str, str] = {}
+        for rule in self.rules:
+            spans: list[tuple[int, int]] = []
+            for pattern in rule.on_original:
+                spans += [match.span() for match in pattern.finditer(text)]
+            if rule.on_folded is not None:
+                for view in views:
+                    spans += [view.origin(*match.span()) for match in rule.on_folded.finditer(view.text)]
+            for start, end in sorted(set(spans)):
+                findings.append(Finding(rule.finding_type, start, end, 0.9))
+                actions.append(rule.action)
+                labels[rule.finding_type] = rule.label
+        if not findings:
+            return GuardResult(self.name, "allow", text, 0.0)
+        redactable = [finding for finding in findings if labels[finding.type] and self._action(finding) == "redact"]
+        return GuardResult(
+            self.name,
+            most_severe(actions),
+            redact(text, redactable, labels),
+            max(finding.score for finding in findings),
+            tuple(sorted(findings, key=lambda finding: finding.start)),
+        )
+
+    def _action(self, finding: Finding) -> Action:
+        return next(rule.action for rule in self.rules if rule.finding_type == finding.type)

@@ -1,0 +1,68 @@
+"""Guard names as written in `governance.yml`, and the builder the runtime calls.
+
+A dict from name to factory, not an `if` chain: adding a guard is one line here, and the
+error for a typo can list every accepted name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from ..governance import ConfigError
+from .injection import PromptInjectionGuard
+from .pii import PiiGuard
+from .pipeline import GuardPipeline
+from .policy import PolicyGuard, load_policies
+from .result import OutputGuard
+from .secrets import SecretsGuard
+
+
+class GuardsConfig(Protocol):
+    """The `guards:` block of governance.yml (`governance.Guards` satisfies this)."""
+
+    input: list[str]
+    output: list[str]
+    pii_action: Literal["redact", "block"]
+    fail_fast: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GuardContext:
+    """What a factory may use to configure its guard."""
+
+    pii_action: Literal["redact", "block"]
+    policies_dir: Path
+
+
+GuardFactory = Callable[[GuardContext], OutputGuard]
+
+GUARDS: dict[str, GuardFactory] = {
+    "pii": lambda context: PiiGuard(action=context.pii_action),
+    "policy": lambda context: PolicyGuard(rules=tuple(load_policies(context.policies_dir))),
+    "prompt_injection": lambda context: PromptInjectionGuard(),
+    "secrets": lambda context: SecretsGuard(),
+}
+
+
+def _build(names: list[str], setting: str, context: GuardContext, fail_fast: bool) -> GuardPipeline:
+    guards = []
+    for index, name in enumerate(names):
+        factory = GUARDS.get(name)
+        if factory is None:
+            raise ConfigError(
+                f"governance.yml: guards.{setting}[{index}]: unknown guard {name!r}; known: {', '.join(sorted(GUARDS))}"
+            )
+        guards.append(factory(context))
+    return GuardPipeline(guards, fail_fast=fail_fast)
+
+
+def build_pipelines(guards_config: GuardsConfig, policies_dir: Path) -> tuple[GuardPipeline, GuardPipeline]:
+    """(input pipeline, output pipeline) as governance.yml's `guards:` block describes them."""
+    context = GuardContext(pii_action=guards_config.pii_action, policies_dir=policies_dir)
+    return (
+        _build(guards_config.input, "input", context, guards_config.fail_fast),
+        _build(guards_config.output, "output", context, guards_config.fail_fast),
+    )

@@ -1,0 +1,181 @@
+"""The governed call path: one object that pattern code asks for a model answer.
+
+`runtime.complete(...)` is the paved road: input guards, budget reservation, the
+model gateway, output guards, audit record and telemetry happen in one call, in
+that order, so a pattern cannot forget one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .audit_log import AuditLog, hash_text
+from .budget import BudgetExceeded, BudgetGuard, CostLedger, Pricing
+from .gateway import Completion, Gateway, GatewayError, Message, build_gateway
+from .governance import Governance, load_governance
+from .guardrails import GuardPipeline, PipelineResult, build_pipelines
+from .settings import Settings, get_settings
+from .telemetry import Telemetry
+
+
+class Refused(Exception):
+    """A control refused the request; `control` names it for the API and the audit log."""
+
+    def __init__(self, control: str, reason: str) -> None:
+        super().__init__(f"{control}: {reason}")
+        self.control = control
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class GovernedAnswer:
+    """What the caller gets back: the sanitized answer plus what the controls saw."""
+
+    text: str
+    completion: Completion
+    input_verdict: PipelineResult
+    output_verdict: PipelineResult
+    cost_usd: float
+    audit_seq: int
+    notes: list[str] = field(default_factory=list)
+
+
+class Runtime:
+    """Platform services for one process, built once from settings + governance.yml."""
+
+    def __init__(self, settings: Settings, governance: Governance) -> None:
+        self.settings = settings
+        self.governance = governance
+        root = settings.project_root
+        self.input_guards, self.output_guards = build_pipelines(
+            governance.guards, settings.path(settings.policies_dir)
+        )
+        self.pricing = Pricing.load(settings.path(settings.policies_dir) / "pricing.yml")
+        self.pricing.require(settings.model)
+        self.pricing.require(governance.budget.degrade_to)
+        data = settings.path(settings.data_dir)
+        data.mkdir(parents=True, exist_ok=True)
+        self.telemetry = Telemetry.from_settings(settings)
+        self.budget = BudgetGuard(
+            governance.budget,
+            CostLedger(data / "cost_ledger.sqlite3"),
+            self.pricing,
+            webhook_url=settings.alert_webhook_url,
+        )
+        self.audit = AuditLog(data / "audit.sqlite3", hmac_key=self._hmac_key())
+        self.root = root
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Runtime:
+        settings = settings or get_settings()
+        return cls(settings, load_governance(settings.path(settings.governance_file)))
+
+    def _hmac_key(self) -> bytes | None:
+        key = self.settings.audit_hmac_key.get_secret_value()
+        if self.governance.audit.hmac and not key:
+            if self.settings.mode != "local":
+                raise ValueError("audit.hmac is on in governance.yml but AUDIT_HMAC_KEY is not set")
+            key = "local-development-only"
+        return key.encode() if key else None
+
+    @cached_property
+    def gateway(self) -> Gateway:
+        return build_gateway(self.settings)
+
+    def guard_input(self, text: str, *, actor: str, feature: str) -> PipelineResult:
+        """Run input guards; a block is audited and raised as `Refused`."""
+        verdict = self.input_guards.run(text)
+        self._record_verdict(verdict)
+        if verdict.action == "block":
+            self._audit_refusal(actor, feature, "guardrails.input", text, verdict)
+            raise Refused("guardrails.input", _blocked_by(verdict))
+        return verdict
+
+    def complete(
+        self,
+        *,
+        feature: str,
+        actor: str,
+        system: str,
+        user: str,
+        prompt_version: str,
+        max_tokens: int = 512,
+        use_cache: bool = True,
+    ) -> GovernedAnswer:
+        """Ask the model under every control the governance file switches on."""
+        verdict_in = self.guard_input(user, actor=actor, feature=feature)
+        messages = [Message("system", system), Message("user", verdict_in.text)]
+        estimate = sum(len(m.content) for m in messages) // 4 + 1
+        try:
+            reservation = self.budget.reserve(
+                feature=feature, model=self.settings.model, input_tokens=estimate, max_output_tokens=max_tokens
+            )
+        except BudgetExceeded as error:
+            self._audit_refusal(actor, feature, "budget", user, verdict_in)
+            raise Refused("budget", str(error)) from error
+        try:
+            with self.telemetry.llm_call("chat", reservation.model, self.settings.model_provider, feature) as call:
+                completion = self.gateway.complete(
+                    messages, model=reservation.model, max_tokens=max_tokens, use_cache=use_cache
+                )
+                call.set_response(
+                    completion.model, completion.usage.input_tokens, completion.usage.output_tokens
+                )
+        except GatewayError as error:
+            self.budget.release(reservation)
+            self._audit_refusal(actor, feature, "gateway", user, verdict_in)
+            raise Refused("gateway", str(error)) from error
+        cost = self.budget.settle(
+            reservation, input_tokens=completion.usage.input_tokens, output_tokens=completion.usage.output_tokens
+        )
+        self.telemetry.cost(feature, completion.model, cost)
+        self.telemetry.budget_remaining(feature, self.budget.remaining(feature))
+        verdict_out = self.output_guards.run(completion.text)
+        self._record_verdict(verdict_out)
+        decision = "blocked" if verdict_out.action == "block" else "answered"
+        record = self.audit.append(
+            actor=actor,
+            action=f"{feature}.complete",
+            decision=decision,
+            model=completion.model,
+            prompt_version=prompt_version,
+            input_hash=hash_text(user),
+            output_hash=hash_text(completion.text),
+            details={"cost_usd": round(cost, 6), "guards_in": verdict_in.action, "guards_out": verdict_out.action},
+        )
+        if verdict_out.action == "block":
+            raise Refused("guardrails.output", _blocked_by(verdict_out))
+        notes = [] if reservation.model == self.settings.model else [f"degraded to {reservation.model} by budget"]
+        return GovernedAnswer(verdict_out.text, completion, verdict_in, verdict_out, cost, record.seq, notes)
+
+    def record(self, *, actor: str, action: str, decision: str, details: dict | None = None) -> int:
+        """Audit a non-model step (an approval, an export, an ingest) and return its sequence number."""
+        return self.audit.append(actor=actor, action=action, decision=decision, details=details or {}).seq
+
+    def _record_verdict(self, verdict: PipelineResult) -> None:
+        for result in verdict.results:
+            self.telemetry.guard_verdict(result.guard, result.action)
+
+    def _audit_refusal(self, actor: str, feature: str, control: str, text: str, verdict: PipelineResult) -> None:
+        self.audit.append(
+            actor=actor,
+            action=f"{feature}.complete",
+            decision=f"refused:{control}",
+            input_hash=hash_text(text),
+            details={"findings": [f.type for r in verdict.results for f in r.findings]},
+        )
+
+    def close(self) -> None:
+        self.telemetry.shutdown()
+
+
+def _blocked_by(verdict: PipelineResult) -> str:
+    guards = sorted({r.guard for r in verdict.results if r.action == "block"})
+    return "blocked by " + ", ".join(guards)
+
+
+def project_file(settings: Settings, name: str) -> Path:
+    """A file relative to the project root (prompts, evals, docs)."""
+    return settings.path(Path(name))

@@ -1,0 +1,81 @@
+"""Runtime settings: one pydantic-settings class, read from the environment and `.env`.
+
+Everything that differs between a laptop and production lives here; what the
+organisation decides (tier, budget, thresholds) lives in `governance.yml` instead.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .. import ENV_PREFIX
+from .auth import ApiClient
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "test", "xxx", "placeholder"}
+
+
+class Settings(BaseSettings):
+    """Settings for one process; `mode=local` is the offline default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
+
+    mode: Literal["local", "production"] = "local"
+    project_root: Path = Path(".")
+    data_dir: Path = Path("var")
+    governance_file: Path = Path("governance.yml")
+    policies_dir: Path = Path("policies")
+    prompts_dir: Path = Path("prompts")
+    evals_dir: Path = Path("evals")
+
+    model_provider: Literal["local", "openai-compatible"] = "local"
+    model: str = "local-extractive"
+    openai_base_url: str = "http://localhost:8000/v1"
+    openai_api_key: SecretStr = SecretStr("")
+    embedding_model: str = "text-embedding-3-small"
+    request_timeout_s: float = 30.0
+
+    database_url: str = ""
+    audit_hmac_key: SecretStr = SecretStr("")
+    api_clients: dict[str, ApiClient] = {}
+    alert_webhook_url: str = ""
+    record_content: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_local(self) -> Settings:
+        if self.mode == "local":
+            return self
+        if self.model_provider == "openai-compatible" and self._is_placeholder(self.openai_api_key):
+            raise ValueError(f"{ENV_PREFIX}OPENAI_API_KEY must be a real secret when mode=production")
+        if not self.api_clients:
+            raise ValueError(f"{ENV_PREFIX}API_CLIENTS must define at least one client when mode=production")
+        for name, client in self.api_clients.items():
+            if client.key.strip().lower() in PLACEHOLDER_SECRETS or client.key == "local-dev-key":
+                raise ValueError(f"{ENV_PREFIX}API_CLIENTS: key for {name!r} is a placeholder")
+        return self
+
+    @staticmethod
+    def _is_placeholder(secret: SecretStr) -> bool:
+        return secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS
+
+    def path(self, relative: Path) -> Path:
+        """Resolve a configured path against the project root."""
+        return relative if relative.is_absolute() else self.project_root / relative
+
+    @property
+    def db_path(self) -> Path:
+        """SQLite file for the embedded default store."""
+        directory = self.path(self.data_dir)
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory / "app.sqlite3"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

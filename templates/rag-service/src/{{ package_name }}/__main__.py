@@ -1,0 +1,1 @@
+../../../platform/src/{{ package_name }}/__main__.py

@@ -1,0 +1,65 @@
+"""The platform layer is kept once and reaches every pattern."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+from paved_roads.generate import PATTERNS
+from paved_roads.links import sync_links, unreached_files
+
+
+def test_every_pattern_folder_exists(template_root: Path) -> None:
+    for pattern in PATTERNS:
+        assert (template_root / "templates" / pattern / "questions.yml").is_file(), pattern
+
+
+def test_every_platform_file_reaches_every_pattern(template_root: Path) -> None:
+    assert unreached_files(template_root / "templates") == []
+
+
+def test_no_links_are_missing(template_root: Path) -> None:
+    assert sync_links(template_root / "templates", dry_run=True).created == []
+
+
+def test_no_file_is_copied_between_patterns_or_from_the_platform(template_root: Path) -> None:
+    """A regular file whose bytes appear in two template folders is a copy that will drift."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for folder in (template_root / "templates").iterdir():
+        for path in _regular_files(folder):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            owners[digest].add(str(path.relative_to(template_root)))
+    copies = [sorted(paths) for paths in owners.values() if len({p.split("/")[1] for p in paths}) > 1]
+    assert copies == [], f"same file in two template folders: {copies}"
+
+
+def test_copy_detector_catches_a_copied_platform_file(template_root: Path, tmp_path: Path) -> None:
+    """The check above must fail when someone copies a platform file into a pattern."""
+    fake = tmp_path / "templates"
+    (fake / "platform").mkdir(parents=True)
+    (fake / "rag-service").mkdir()
+    (fake / "platform" / "Makefile").write_text("same\n")
+    (fake / "rag-service" / "Makefile").write_text("same\n")
+    digests = {
+        hashlib.sha256(p.read_bytes()).hexdigest() for folder in fake.iterdir() for p in _regular_files(folder)
+    }
+    assert len(digests) == 1
+    try:
+        sync_links(fake, dry_run=True)
+    except Exception as error:  # LinkError names the copy
+        assert "copy of platform file" in str(error)
+    else:
+        raise AssertionError("a copied platform file was not reported")
+
+
+def _regular_files(folder: Path) -> list[Path]:
+    """Files that are really stored in `folder` (symlinked ones are the platform's own)."""
+    found = []
+    for path in folder.rglob("*"):
+        if "__pycache__" in path.parts or not path.is_file() or path.stat().st_size == 0:
+            continue
+        if any(parent.is_symlink() for parent in [path, *path.parents] if folder in parent.parents or parent == path):
+            continue
+        found.append(path)
+    return found
