@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,18 @@ TIERS = ("low", "medium", "high")
 PROVIDERS = ("local", "openai-compatible")
 
 Render = Callable[..., Path]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def git_identity() -> None:
+    """Copier's update and our fixtures commit; CI machines may have no git identity."""
+    for key, value in {
+        "GIT_AUTHOR_NAME": "paved-roads tests",
+        "GIT_AUTHOR_EMAIL": "tests@paved-roads.invalid",
+        "GIT_COMMITTER_NAME": "paved-roads tests",
+        "GIT_COMMITTER_EMAIL": "tests@paved-roads.invalid",
+    }.items():
+        os.environ.setdefault(key, value)
 
 
 @pytest.fixture(scope="session")

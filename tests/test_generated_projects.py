@@ -1,0 +1,42 @@
+"""Render, install and run each generated project's own checks: lint, format, tests, demo.
+
+The full matrix (pattern x tier x provider x academy) is marked slow; the default
+answers of each pattern form the fast subset (`pytest -m "not slow"`).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from conftest import PATTERNS, PROVIDERS, TIERS, answers_of, installed
+
+FAST = {(pattern, "low", "local", False) for pattern in PATTERNS}
+
+
+def _matrix() -> list:
+    cases = []
+    for combo in itertools.product(PATTERNS, TIERS, PROVIDERS, (False, True)):
+        marks = [] if combo in FAST else [pytest.mark.slow]
+        cases.append(pytest.param(*combo, marks=marks, id="-".join(map(str, combo))))
+    return cases
+
+
+@pytest.mark.parametrize(("pattern", "tier", "provider", "academy"), _matrix())
+def test_generated_project_passes_its_own_checks(render, pattern, tier, provider, academy) -> None:
+    owners = ["@acme/feature-lead", "@acme/reviewer"] if tier == "high" else ["@acme/feature-lead"]
+    project = render(pattern=pattern, risk_tier=tier, model_provider=provider, academy=academy, owners=owners)
+    env = installed(project)
+    env.run("ruff", "check", ".")
+    env.run("ruff", "format", "--check", ".")
+    env.run("pytest", "-q", "-p", "no:cacheprovider")
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_demo_works_offline_with_defaults(render, pattern: str) -> None:
+    project = render(pattern=pattern)
+    env = installed(project)
+    slug = answers_of(project)["project_slug"]
+    result = env.run(slug, "demo", no_proxy="*", HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9")
+    assert result.stdout.strip(), "the demo printed nothing"
+    env.run(slug, "audit", "verify")
