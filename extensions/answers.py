@@ -101,8 +101,11 @@ def yaml_str(value: Any) -> str:
 
 
 def py_str(value: Any) -> str:
-    """Quote text as a Python string literal."""
-    return repr(str(value))
+    """Quote text as a Python string literal, in the quotes `ruff format` would choose."""
+    text = str(value)
+    if '"' in text and "'" not in text:
+        return repr(text)  # single quotes: fewer escapes, as the formatter prefers
+    return json.dumps(text, ensure_ascii=False)
 
 
 def absolute_src_path(answers: dict[str, Any]) -> dict[str, Any]:

@@ -105,3 +105,10 @@ def test_defaults_follow_earlier_answers(render) -> None:
     governance = yaml.safe_load((render(project_name="Claims Assistant").joinpath("governance.yml")).read_text())
     assert governance["feature"] == "claims-assistant"
     json.dumps(governance)
+
+
+def test_long_project_names_still_get_valid_default_owners(render) -> None:
+    from conftest import answers_of
+
+    answers = answers_of(render(project_name="A Rather Long Evidence Copilot Name For Claims", risk_tier="high"))
+    assert all(len(handle) <= 40 for handle in answers["owners"])

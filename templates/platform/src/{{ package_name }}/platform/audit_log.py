@@ -32,18 +32,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _json_str  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from .. import ENV_PREFIX
-from .governance import ConfigError
-
-if TYPE_CHECKING:
-    from .governance import Governance
-    from .settings import Settings
 
 GENESIS_HASH = "0" * 64
 MAX_FIELD_CHARS = 256  # metadata fits; a pasted prompt or document does not
-MIN_HMAC_KEY_BYTES = 32
 _SHA256_REF = re.compile(r"sha256:[0-9a-f]{64}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # The canonical JSON of a record, keys in sorted order. `details` is spliced in as already
@@ -52,9 +46,13 @@ _CANONICAL = (
     '{"action":%s,"actor":%s,"decision":%s,"details":%s,"input_hash":%s,"model":%s,'
     '"output_hash":%s,"prev_hash":%s,"prompt_version":%s,"seq":%d,"ts":%s}'
 )
-_COLUMNS = (
-    "seq, ts, actor, action, decision, model, prompt_version, input_hash, output_hash, "
-    "details, prev_hash, hash"
+_SELECT_ALL = (
+    "SELECT seq, ts, actor, action, decision, model, prompt_version, input_hash, output_hash, details,"
+    " prev_hash, hash FROM audit_records ORDER BY seq"
+)
+_INSERT = (
+    "INSERT INTO audit_records (seq, ts, actor, action, decision, model, prompt_version, input_hash,"
+    " output_hash, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -120,6 +118,16 @@ class AuditRecord:
         return asdict(self)
 
 
+@dataclass(slots=True)
+class _Ticket:
+    """One queued append waiting for a group commit."""
+
+    entry: AuditEntry
+    details_json: str
+    record: AuditRecord | None = None
+    error: BaseException | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     """The chain head at some moment; publish it elsewhere to detect a truncated tail later."""
@@ -154,21 +162,13 @@ class AuditLog:
         self._key = hmac_key or None
         self._scheme = "hmac-sha256" if self._key else "sha256"
         self._key_id = hashlib.sha256(b"audit-key-id:" + self._key).hexdigest()[:16] if self._key else ""
+        self._hmac_pads = _hmac_pads(self._key) if self._key else None
         self._synchronous = {"full": "FULL", "normal": "NORMAL"}[durability]
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one writer per object; other objects and processes wait in SQLite
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Ticket] = []
         self._conn: sqlite3.Connection | None = None
         self._pid = 0
-
-    @classmethod
-    def from_settings(cls, settings: Settings, governance: Governance) -> AuditLog:
-        """The project's log under `data_dir`; refuses to start without a key when HMAC is required."""
-        key = settings.audit_hmac_key.get_secret_value().encode("utf-8")
-        if governance.audit.hmac and len(key) < MIN_HMAC_KEY_BYTES:
-            raise ConfigError(
-                f"{ENV_PREFIX}AUDIT_HMAC_KEY must be set to at least {MIN_HMAC_KEY_BYTES} characters: "
-                f"governance.yml audit.hmac is true (risk tier {governance.risk_tier})"
-            )
-        return cls(settings.path(settings.data_dir) / "audit.sqlite3", hmac_key=key or None)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -184,14 +184,44 @@ class AuditLog:
         output_hash: str = "",
         details: dict[str, Any] | None = None,
     ) -> AuditRecord:
-        """Append one record in its own committed transaction."""
+        """Append one record; returns once it is committed (and fsynced with durability="full").
+
+        Group commit: threads appending through the same AuditLog at the same time share one
+        transaction. Whoever takes the writer lock commits every record queued so far, so under
+        load one fsync serves many callers instead of each waiting for its own.
+        """
         entry = AuditEntry(actor, action, decision, model, prompt_version, input_hash, output_hash, details)
-        return self.append_many([entry])[0]
+        ticket = _Ticket(entry, _canonical_details(entry))
+        with self._queue_lock:
+            self._queue.append(ticket)
+        with self._lock:
+            if ticket.record is None and ticket.error is None:  # nobody committed it for us
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                try:
+                    records = self._commit([(queued.entry, queued.details_json) for queued in batch])
+                except BaseException as error:
+                    for queued in batch:
+                        queued.error = error
+                else:
+                    for queued, record in zip(batch, records, strict=True):
+                        queued.record = record
+        if isinstance(ticket.error, AuditError):
+            raise AuditError(str(ticket.error)) from ticket.error
+        if ticket.error is not None:
+            raise AuditError(f"audit log {self.path}: append failed: {ticket.error}") from ticket.error
+        assert ticket.record is not None
+        return ticket.record
 
     def append_many(self, entries: Iterable[AuditEntry]) -> list[AuditRecord]:
-        """Group commit: all entries in one transaction, one fsync; all are written or none."""
+        """Batch mode: all entries in one transaction and one fsync; all are written or none."""
         prepared = [(entry, _canonical_details(entry)) for entry in entries]
-        with self._lock, self._write() as conn:
+        with self._lock:
+            return self._commit(prepared)
+
+    def _commit(self, prepared: list[tuple[AuditEntry, str]]) -> list[AuditRecord]:
+        """Chain and insert validated entries in one transaction; the caller holds `self._lock`."""
+        with self._write() as conn:
             self._check_scheme(conn)
             seq, prev = _read_head(conn)
             records, rows = [], []
@@ -205,7 +235,7 @@ class AuditLog:
                 prev = self._digest(row)
                 rows.append((*row, prev))
                 records.append(AuditRecord(*row[:9], json.loads(details_json), row[10], prev))
-            conn.executemany(f"INSERT INTO audit_records ({_COLUMNS}) VALUES ({', '.join('?' * 12)})", rows)
+            conn.executemany(_INSERT, rows)
             self._set_head(conn, seq, prev)
         return records
 
@@ -217,7 +247,7 @@ class AuditLog:
         if conn is None:
             return
         with closing(conn):
-            for row in conn.execute(f"SELECT {_COLUMNS} FROM audit_records ORDER BY seq"):
+            for row in conn.execute(_SELECT_ALL):
                 yield AuditRecord(*row[:9], json.loads(row[9]), row[10], row[11])
 
     def head(self) -> Checkpoint:
@@ -250,7 +280,7 @@ class AuditLog:
         if problem:
             return VerifyResult(False, 0, None, problem)
         good, prev = 0, GENESIS_HASH
-        for row in conn.execute(f"SELECT {_COLUMNS} FROM audit_records ORDER BY seq"):
+        for row in conn.execute(_SELECT_ALL):
             seq, expected = row[0], good + 1
             if seq != expected:
                 return _fail(good, min(seq, expected), f"record {expected} is missing or out of place (found {seq})")
@@ -276,9 +306,12 @@ class AuditLog:
             _json_str(action), _json_str(actor), _json_str(decision), details, _json_str(ih),
             _json_str(model), _json_str(oh), _json_str(prev), _json_str(pv), seq, _json_str(ts),
         )  # fmt: skip
-        if self._key:
-            return hmac.digest(self._key, text.encode("ascii"), "sha256").hex()
-        return hashlib.sha256(text.encode("ascii")).hexdigest()
+        if self._hmac_pads is None:
+            return hashlib.sha256(text.encode("ascii")).hexdigest()
+        inner, outer = self._hmac_pads[0].copy(), self._hmac_pads[1].copy()
+        inner.update(text.encode("ascii"))
+        outer.update(inner.digest())
+        return outer.hexdigest()  # == hmac.new(key, text, "sha256").hexdigest(), twice as fast
 
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():  # never reuse a connection across fork
@@ -334,6 +367,12 @@ class AuditLog:
 
     def _set_head(self, conn: sqlite3.Connection, seq: int, hash_: str) -> None:
         conn.execute("INSERT OR REPLACE INTO audit_meta (key, value) VALUES ('head', ?)", (f"{seq}:{hash_}",))
+
+
+def _hmac_pads(key: bytes) -> tuple[Any, Any]:
+    """HMAC-SHA-256 (RFC 2104) with the keyed pads hashed once, not once per record."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
 
 def _read_head(conn: sqlite3.Connection) -> tuple[int, str]:

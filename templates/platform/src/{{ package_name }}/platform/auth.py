@@ -52,7 +52,8 @@ class ClientRegistry:
         for name, client in clients.items():
             unknown = set(client.scopes) - set(SCOPES)
             if unknown:
-                raise ValueError(f"API_CLIENTS: client {name!r} has unknown scope(s) {sorted(unknown)}; known: {SCOPES}")
+                known = ", ".join(SCOPES)
+                raise ValueError(f"API_CLIENTS: client {name!r} has unknown scope(s) {sorted(unknown)}; known: {known}")
             if client.clearance not in CLEARANCES:
                 raise ValueError(f"API_CLIENTS: client {name!r} clearance must be one of {CLEARANCES}")
         self._clients = clients

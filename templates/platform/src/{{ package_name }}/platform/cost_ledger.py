@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +79,10 @@ class LedgerEvent:
     detail: dict[str, object]
 
 
+class _Connection(sqlite3.Connection):
+    """A connection that can be weakly referenced: a finished thread's connection is freed with it."""
+
+
 class LedgerTransaction:
     """Reads and writes inside one `BEGIN IMMEDIATE` transaction (see `CostLedger.transaction`)."""
 
@@ -86,9 +91,12 @@ class LedgerTransaction:
 
     def expire_stale(self, now: float) -> list[tuple[str, str, int]]:
         """Drop reservations whose caller never settled (crash, kill); returns (id, feature, nano)."""
+        # SELECT then DELETE rather than DELETE ... RETURNING: SQLite < 3.35 still ships on LTS distros.
         rows = self.conn.execute(
-            "DELETE FROM reservations WHERE expires_at <= ? RETURNING id, feature, amount_nano", (now,)
+            "SELECT id, feature, amount_nano FROM reservations WHERE expires_at <= ?", (now,)
         ).fetchall()
+        if rows:
+            self.conn.execute("DELETE FROM reservations WHERE expires_at <= ?", (now,))
         return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
     def committed(self, scope: str, period: str) -> int:
@@ -117,12 +125,14 @@ class LedgerTransaction:
 
     def record_event(self, *, kind: str, scope: str, period: str, at: float, detail: dict[str, object]) -> int:
         """Upsert one (kind, scope, period) event; returns how often it has happened (1 = first time)."""
-        row = self.conn.execute(
+        self.conn.execute(
             "INSERT INTO events (kind, scope, period, first_at, last_at, count, detail)"
             " VALUES (?, ?, ?, ?, ?, 1, ?)"
-            " ON CONFLICT (kind, scope, period) DO UPDATE SET last_at = excluded.last_at, count = count + 1"
-            " RETURNING count",
+            " ON CONFLICT (kind, scope, period) DO UPDATE SET last_at = excluded.last_at, count = count + 1",
             (kind, scope, period, at, at, json.dumps(detail, sort_keys=True)),
+        )
+        row = self.conn.execute(
+            "SELECT count FROM events WHERE kind = ? AND scope = ? AND period = ?", (kind, scope, period)
         ).fetchone()
         return int(row[0])
 
@@ -138,7 +148,7 @@ class CostLedger:
         # Threads of one process queue here instead of spinning on SQLite's busy handler;
         # other processes are serialised by SQLite's own write lock.
         self._write_lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._connections_lock = threading.Lock()
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
@@ -150,12 +160,16 @@ class CostLedger:
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
             conn = sqlite3.connect(
-                self.db_path, timeout=self._busy_timeout_s, isolation_level=None, check_same_thread=False
+                self.db_path,
+                timeout=self._busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=_Connection,
             )
             conn.execute("PRAGMA synchronous=NORMAL")
             local.conn, local.pid = conn, os.getpid()
             with self._connections_lock:
-                self._connections.append(conn)
+                self._connections.add(conn)
         return local.conn
 
     @contextmanager
@@ -304,7 +318,7 @@ class CostLedger:
     def close(self) -> None:
         """Close every connection this ledger opened (call when no thread still uses it)."""
         with self._connections_lock:
-            for conn in self._connections:
+            for conn in list(self._connections):
                 conn.close()
             self._connections.clear()
         self._local = threading.local()

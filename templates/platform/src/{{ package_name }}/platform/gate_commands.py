@@ -1,16 +1,24 @@
-"""`eval`, `gate` and `shadow`: the commands CI runs to produce evidence.
+"""`eval`, `shadow`, `gate` and `review`: the commands CI runs (and people run) to produce evidence.
 
-Placeholder wiring until the eval suite and gate land (issue 5).
+make eval    -> var/evals/latest.{json,md,html}   golden set vs thresholds and baseline
+make shadow  -> var/shadow/latest.{json,md}       candidate beside the current configuration
+make gate    -> var/evidence/evidence.{json,md}   every control of the tier, pass/fail/waived
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from .governance import ConfigError
 from .pattern import PatternHooks
 from .runtime import Runtime
+from .settings import get_settings
+
+Workers = Annotated[int, typer.Option(min=1, max=64, help="Cases answered in parallel")]
 
 
 def add_gate_commands(
@@ -21,11 +29,131 @@ def add_gate_commands(
     fail: Callable[[str], typer.Exit],
 ) -> None:
     @app.command("eval")
-    def run_eval() -> None:
-        """Run the golden eval set offline and compare with the baseline."""
-        raise fail("eval suite not wired yet")
+    def run_eval(
+        dataset: Annotated[
+            list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeatable)")
+        ] = None,
+        workers: Workers = 4,
+        update_baseline: Annotated[
+            bool, typer.Option(help="Accept this run as evals/baseline.json (commit it)")
+        ] = False,
+        model_graded: Annotated[
+            bool, typer.Option(help="Add the model-graded groundedness metric (one call per case)")
+        ] = False,
+        fail_on_regression: Annotated[bool, typer.Option(help="Exit 1 on a missed threshold or a regression")] = False,
+        out: Annotated[Path | None, typer.Option(help="Report folder (default: var/evals)")] = None,
+    ) -> None:
+        """Run the golden eval set, compare with thresholds and the baseline, write JSON/Markdown/HTML."""
+        from .evals import run_suite
+
+        runtime = open_runtime()
+        try:
+            result = run_suite(
+                runtime,
+                hooks.predict,
+                names=dataset or None,
+                workers=workers,
+                model_graded=model_graded,
+                out_dir=out,
+                update_baseline=update_baseline,
+            )
+        except ConfigError as error:
+            raise fail(str(error)) from error
+        finally:
+            runtime.close()
+        doc = result.document
+        typer.echo(
+            f"eval: {doc['cases_total']} cases from {len(doc['datasets'])} dataset(s) in {doc['duration_s']} s,"
+            f" {doc['errors']} errors; provider {doc['provider']}, model {doc['model']}"
+        )
+        for check in doc["thresholds"]:
+            if not check["passed"]:
+                typer.echo(
+                    f"  threshold missed: {check['key']} = {check['value']} ({check['bound']} {check['threshold']})"
+                )
+        for comparison in doc["baseline"]["comparisons"]:
+            if comparison["regressed"]:
+                typer.echo(f"  regressed: {comparison['metric']} {comparison['baseline']} -> {comparison['value']}")
+        baseline = (
+            "baseline updated"
+            if update_baseline
+            else ("no regression" if not result.regressions else f"{len(result.regressions)} regression(s)")
+        )
+        typer.echo(
+            f"  thresholds {'met' if result.thresholds_met else 'MISSED'}; {baseline}; report {result.paths['html']}"
+        )
+        if result.run.errors:
+            first = next(r for r in result.run.results if r.error)
+            raise fail(f"{result.run.errors} eval case(s) crashed; first: {first.case.id}: {first.error}")
+        if fail_on_regression and (not result.thresholds_met or result.regressions):
+            raise fail("eval thresholds missed or metrics regressed (see above)")
 
     @app.command()
-    def gate() -> None:
-        """Evaluate the risk-tier policies and write the evidence bundle."""
-        raise fail("gate not wired yet")
+    def shadow(
+        candidate: Annotated[Path | None, typer.Option(help="Candidate YAML (name, prompts, settings)")] = None,
+        replay: Annotated[Path | None, typer.Option(help="JSONL of recorded requests instead of the eval set")] = None,
+        workers: Workers = 4,
+        out: Annotated[Path | None, typer.Option(help="Report folder (default: var/shadow)")] = None,
+    ) -> None:
+        """Run a candidate configuration beside the current one; compare quality, latency and cost."""
+        from .shadow import load_candidate, run_shadow, write_report
+
+        runtime = open_runtime()
+        try:
+            chosen = load_candidate(candidate) if candidate else None
+            report = run_shadow(runtime, hooks.predict, candidate=chosen, replay=replay, workers=workers)
+        except (ConfigError, ValueError) as error:
+            raise fail(str(error).splitlines()[0]) from error
+        finally:
+            runtime.close()
+        paths = write_report(report, out or runtime.settings.path(runtime.settings.data_dir) / "shadow")
+        regressions = report["quality"]["regressions"]
+        typer.echo(
+            f"shadow: {report['candidate']['name']} on {report['cases']} cases ({report['mode']}): "
+            f"{report['verdict']}{': ' + ', '.join(regressions) if regressions else ''}; "
+            f"p95 {report['latency']['reference_p95_s']} -> {report['latency']['candidate_p95_s']} s; "
+            f"cost/case {report['cost']['reference_per_case_usd']} -> {report['cost']['candidate_per_case_usd']} USD"
+        )
+        typer.echo(f"  report {paths['md']}")
+
+    @app.command()
+    def gate(
+        out: Annotated[Path | None, typer.Option(help="Evidence folder (default: var/evidence)")] = None,
+    ) -> None:
+        """Evaluate the risk-tier policies and write the evidence bundle; exit 1 naming each failing control."""
+        from .gate import run_gate
+
+        try:
+            result = run_gate(get_settings(), out_dir=out)
+        except ConfigError as error:
+            raise fail(str(error)) from error
+        width = max((len(control.id) for control in result.controls), default=0)
+        for control in result.controls:
+            label = {"pass": "pass  ", "fail": "FAIL  ", "waived": "waived"}[control.status]
+            detail = "; ".join(control.messages) if control.status != "pass" else control.title
+            typer.echo(f"  {label} {control.id:<{width}}  {detail}")
+        for warning in result.warnings:
+            typer.echo(f"  warn   {warning['control']:<{width}}  {warning['message']}")
+        if result.failing:
+            raise fail(f"gate failed at {result.tier} tier: {', '.join(c.id for c in result.failing)}")
+        waived = [c.id for c in result.controls if c.status == "waived"]
+        typer.echo(
+            f"gate: pass at {result.tier} tier ({len(result.controls)} controls"
+            f"{', waived: ' + ', '.join(waived) if waived else ''})"
+        )
+
+    @app.command()
+    def review(
+        reviewer: Annotated[str, typer.Option(help="Your GitHub handle, e.g. @alice (must be an owner)")],
+        decision: Annotated[str, typer.Option(help="approved | changes_requested")] = "approved",
+        note: Annotated[str, typer.Option(help="What you checked")] = "",
+    ) -> None:
+        """Record a review of the project as it is now in docs/reviews/ (the high tier needs two owners)."""
+        from .gate.reviews import write_review
+
+        settings = get_settings()
+        try:
+            path = write_review(settings.project_root, reviewer=reviewer, decision=decision, note=note)
+        except ValueError as error:
+            raise fail(str(error)) from error
+        typer.echo(f"review recorded: {path} (commit it with the change it approves)")

@@ -55,6 +55,7 @@ class Evals(_Strict):
 
 
 class Governance(_Strict):
+    version: int = 1
     feature: str
     pattern: str
     risk_tier: Tier

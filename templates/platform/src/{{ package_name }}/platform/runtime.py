@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
+from typing import Any
 
-from .audit_log import AuditLog, hash_text
+from .. import ENV_PREFIX
+from .audit_log import AuditLog, AuditRecord, hash_text
 from .budget import BudgetExceeded, BudgetGuard, CostLedger, Pricing
 from .gateway import Completion, Gateway, GatewayError, Message, build_gateway
-from .governance import Governance, load_governance
-from .guardrails import GuardPipeline, PipelineResult, build_pipelines
+from .governance import ConfigError, Governance, load_governance
+from .guardrails import PipelineResult, build_pipelines
 from .settings import Settings, get_settings
 from .telemetry import Telemetry
 
@@ -48,10 +49,7 @@ class Runtime:
     def __init__(self, settings: Settings, governance: Governance) -> None:
         self.settings = settings
         self.governance = governance
-        root = settings.project_root
-        self.input_guards, self.output_guards = build_pipelines(
-            governance.guards, settings.path(settings.policies_dir)
-        )
+        self.input_guards, self.output_guards = build_pipelines(governance.guards, settings.path(settings.policies_dir))
         self.pricing = Pricing.load(settings.path(settings.policies_dir) / "pricing.yml")
         self.pricing.require(settings.model)
         self.pricing.require(governance.budget.degrade_to)
@@ -63,9 +61,10 @@ class Runtime:
             CostLedger(data / "cost_ledger.sqlite3"),
             self.pricing,
             webhook_url=settings.alert_webhook_url,
+            on_alert=lambda alert: self.telemetry.budget_anomaly(alert.feature),
         )
+        # One AuditLog per process: concurrent threads then share commits instead of queueing on the file lock.
         self.audit = AuditLog(data / "audit.sqlite3", hmac_key=self._hmac_key())
-        self.root = root
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Runtime:
@@ -76,7 +75,7 @@ class Runtime:
         key = self.settings.audit_hmac_key.get_secret_value()
         if self.governance.audit.hmac and not key:
             if self.settings.mode != "local":
-                raise ValueError("audit.hmac is on in governance.yml but AUDIT_HMAC_KEY is not set")
+                raise ConfigError(f"{ENV_PREFIX}AUDIT_HMAC_KEY must be set: governance.yml has audit.hmac on")
             key = "local-development-only"
         return key.encode() if key else None
 
@@ -117,25 +116,26 @@ class Runtime:
             raise Refused("budget", str(error)) from error
         try:
             with self.telemetry.llm_call("chat", reservation.model, self.settings.model_provider, feature) as call:
+                call.record_input(messages)
                 completion = self.gateway.complete(
                     messages, model=reservation.model, max_tokens=max_tokens, use_cache=use_cache
                 )
-                call.set_response(
-                    completion.model, completion.usage.input_tokens, completion.usage.output_tokens
-                )
+                call.record_output(completion.text)
+                call.set_response(completion.model, completion.usage.input_tokens, completion.usage.output_tokens)
         except GatewayError as error:
             self.budget.release(reservation)
             self._audit_refusal(actor, feature, "gateway", user, verdict_in)
             raise Refused("gateway", str(error)) from error
-        cost = self.budget.settle(
-            reservation, input_tokens=completion.usage.input_tokens, output_tokens=completion.usage.output_tokens
-        )
+        # A cache hit cost nothing upstream, so it books nothing against the budget.
+        usage = completion.usage
+        billed_in, billed_out = (0, 0) if completion.cached else (usage.input_tokens, usage.output_tokens)
+        cost = self.budget.settle(reservation, input_tokens=billed_in, output_tokens=billed_out)
         self.telemetry.cost(feature, completion.model, cost)
         self.telemetry.budget_remaining(feature, self.budget.remaining(feature))
         verdict_out = self.output_guards.run(completion.text)
         self._record_verdict(verdict_out)
         decision = "blocked" if verdict_out.action == "block" else "answered"
-        record = self.audit.append(
+        record = self._append(
             actor=actor,
             action=f"{feature}.complete",
             decision=decision,
@@ -152,14 +152,19 @@ class Runtime:
 
     def record(self, *, actor: str, action: str, decision: str, details: dict | None = None) -> int:
         """Audit a non-model step (an approval, an export, an ingest) and return its sequence number."""
-        return self.audit.append(actor=actor, action=action, decision=decision, details=details or {}).seq
+        return self._append(actor=actor, action=action, decision=decision, details=details or {}).seq
+
+    def _append(self, **fields: Any) -> AuditRecord:
+        record = self.audit.append(**fields)
+        self.telemetry.audit_appended(fields["action"], fields["decision"])
+        return record
 
     def _record_verdict(self, verdict: PipelineResult) -> None:
         for result in verdict.results:
             self.telemetry.guard_verdict(result.guard, result.action)
 
     def _audit_refusal(self, actor: str, feature: str, control: str, text: str, verdict: PipelineResult) -> None:
-        self.audit.append(
+        self._append(
             actor=actor,
             action=f"{feature}.complete",
             decision=f"refused:{control}",
@@ -168,14 +173,11 @@ class Runtime:
         )
 
     def close(self) -> None:
+        if "gateway" in self.__dict__:
+            self.gateway.close()
         self.telemetry.shutdown()
 
 
 def _blocked_by(verdict: PipelineResult) -> str:
     guards = sorted({r.guard for r in verdict.results if r.action == "block"})
     return "blocked by " + ", ".join(guards)
-
-
-def project_file(settings: Settings, name: str) -> Path:
-    """A file relative to the project root (prompts, evals, docs)."""
-    return settings.path(Path(name))

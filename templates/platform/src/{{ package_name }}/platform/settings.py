@@ -22,9 +22,7 @@ PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "test", "xx
 class Settings(BaseSettings):
     """Settings for one process; `mode=local` is the offline default."""
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", env_nested_delimiter="__"
-    )
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", env_nested_delimiter="__")
 
     mode: Literal["local", "production"] = "local"
     project_root: Path = Path(".")

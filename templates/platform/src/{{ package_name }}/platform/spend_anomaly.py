@@ -9,11 +9,8 @@ the rate, so scoring it early produces no false alarms and alerts within the hou
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -79,14 +76,12 @@ def check_webhook_url(url: str) -> str:
 
 def post_webhook(url: str, payload: dict[str, object], *, timeout_s: float = 2.0) -> bool:
     """POST JSON; a failing receiver is logged and never breaks the call that triggered it."""
-    request = urllib.request.Request(
-        url, data=json.dumps(payload).encode("utf-8"), headers={"Content-Type": "application/json"}, method="POST"
-    )
+    import httpx  # only projects that configure a webhook pay for the import
+
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 (scheme checked)
-            response.read()
+        httpx.post(url, json=payload, timeout=timeout_s).raise_for_status()
         return True
-    except (urllib.error.URLError, OSError, ValueError) as error:
+    except httpx.HTTPError as error:
         log.error("budget alert webhook failed: %s (%s)", error, url, extra={"budget_event": "webhook_failed"})
         return False
 

@@ -32,9 +32,14 @@ def build_gateway(
     breaker_cooldown_s: float = 30.0,
     transport: httpx.BaseTransport | None = None,
 ) -> Gateway:
-    """The gateway `Runtime` uses; keyword arguments exist for tests and tuning."""
+    """The gateway `Runtime` uses; keyword arguments exist for tests and tuning.
+
+    `EMBEDDING_MODEL=local-hashed-bow-256` keeps embeddings offline while chat goes to
+    the remote provider (useful with chat-only servers such as many vLLM deployments).
+    """
     local = Route(LocalProvider(), LOCAL_MODEL, LOCAL_EMBEDDING_MODEL)
     routes = [local]
+    embedding_route = local
     if settings.model_provider == "openai-compatible":
         if settings.model == LOCAL_MODEL:
             raise ConfigError(
@@ -42,14 +47,19 @@ def build_gateway(
                 f"(e.g. gpt-4o-mini) when {ENV_PREFIX}MODEL_PROVIDER=openai-compatible; "
                 f"{LOCAL_MODEL!r} is the offline model"
             )
-        remote = OpenAICompatibleProvider(
-            base_url=settings.openai_base_url,
-            api_key=settings.openai_api_key.get_secret_value(),
-            timeout_s=settings.request_timeout_s,
-            transport=transport,
-        )
+        try:
+            remote = OpenAICompatibleProvider(
+                base_url=settings.openai_base_url,
+                api_key=settings.openai_api_key.get_secret_value(),
+                timeout_s=settings.request_timeout_s,
+                transport=transport,
+            )
+        except ValueError as error:
+            raise ConfigError(f"{ENV_PREFIX}OPENAI_BASE_URL {error}") from None
         breaker = CircuitBreaker(failure_threshold=breaker_threshold, cooldown_s=breaker_cooldown_s)
-        routes = [Route(remote, settings.model, settings.embedding_model, breaker), local]
+        remote_route = Route(remote, settings.model, settings.embedding_model, breaker)
+        routes = [remote_route, local]
+        embedding_route = local if settings.embedding_model == LOCAL_EMBEDDING_MODEL else remote_route
     elif settings.model_provider != "local":
         raise ConfigError(
             f"{ENV_PREFIX}MODEL_PROVIDER={settings.model_provider!r}: "
@@ -61,4 +71,5 @@ def build_gateway(
         cache=ResponseCache(ttl_s=cache_ttl_s),
         max_concurrency=max_concurrency,
         queue_timeout_s=settings.request_timeout_s,
+        embedding_route=embedding_route,
     )

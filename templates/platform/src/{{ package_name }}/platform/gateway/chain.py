@@ -60,6 +60,7 @@ class Gateway:
         cache: ResponseCache | None = None,
         max_concurrency: int = 8,
         queue_timeout_s: float | None = 30.0,
+        embedding_route: Route | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         if not routes:
@@ -67,6 +68,7 @@ class Gateway:
         if max_concurrency < 1:
             raise ValueError("Gateway.max_concurrency must be >= 1")
         self.routes = tuple(routes)
+        self.embedding_route = embedding_route or self.routes[0]
         self.retry = retry or RetryPolicy()
         self.cache = cache
         self.max_concurrency = max_concurrency
@@ -117,9 +119,7 @@ class Gateway:
         for route, route_model in plan:
 
             def call(route: Route = route, model: str = route_model) -> ProviderReply:
-                return route.provider.complete(
-                    messages, model=model, temperature=temperature, max_tokens=max_tokens
-                )
+                return route.provider.complete(messages, model=model, temperature=temperature, max_tokens=max_tokens)
 
             try:
                 reply = self._call(route, route_model, call)
@@ -143,11 +143,14 @@ class Gateway:
 
         Vectors from two embedding models live in different spaces; silently mixing
         them in one index corrupts retrieval, so failing loudly is the safer default.
+        `model` picks the route serving that embedding model, else it is sent to the
+        embedding route (by default the first route).
         """
         texts = list(texts)
         if not texts:
             return []
-        route = next((r for r in self.routes if r.embedding_model == model), self.routes[0])
+        candidates = (self.embedding_route, *self.routes)
+        route = next((r for r in candidates if r.embedding_model == model), self.embedding_route)
         embedding_model = model or route.embedding_model
         with self._slot():
             try:
@@ -158,10 +161,16 @@ class Gateway:
                 )
             except RouteFailed as failure:
                 raise GatewayError(
-                    f"embedding failed (no fallback: vectors of different models do not mix): "
-                    f"{failure}",
+                    f"embedding failed (no fallback: vectors of different models do not mix): {failure}",
                     [str(failure)],
                 ) from None
+
+    def close(self) -> None:
+        """Release providers' connection pools (call on application shutdown)."""
+        for route in self.routes:
+            close = getattr(route.provider, "close", None)
+            if callable(close):
+                close()
 
     def _plan(self, model: str | None) -> list[tuple[Route, str]]:
         """Routes to try, in order, with the model each is asked for.

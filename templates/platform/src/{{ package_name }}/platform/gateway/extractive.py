@@ -27,8 +27,7 @@ _QUESTION_LINE = re.compile(r"^\s*question:\s*(.*)$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 
-STOPWORDS = frozenset(
-    """
+_STOPWORD_TEXT = """
     a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for
     from further had has have having he her here hers herself him himself his how i if in
@@ -38,8 +37,8 @@ STOPWORDS = frozenset(
     until up very was we were what when where which while who whom why will with would
     you your yours yourself yourselves tell please many much may might must shall also
     get gets got long take takes need needs know happen happens
-    """.split()
-)
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 @dataclass(frozen=True)

@@ -82,18 +82,15 @@ class FakeOpenAIServer:
     empty requests get normal, deterministic answers.
     """
 
-    def __init__(
-        self, *, include_usage: bool = True, embedding_dimensions: int = 8, hang_limit_s: float = 5.0
-    ) -> None:
+    def __init__(self, *, include_usage: bool = True, embedding_dimensions: int = 8, hang_limit_s: float = 5.0) -> None:
         self._state = _State(include_usage, embedding_dimensions, hang_limit_s)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self._state))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -193,9 +190,7 @@ def _completion(body: dict[str, Any], include_usage: bool) -> dict[str, Any]:
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "model": body.get("model", "fake-model"),
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-        ],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
     }
     if include_usage:
         prompt_words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))

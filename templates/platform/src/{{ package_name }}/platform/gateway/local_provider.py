@@ -19,6 +19,7 @@ LOCAL_MODEL = "local-extractive"
 LOCAL_EMBEDDING_MODEL = "local-hashed-bow-256"
 EMBEDDING_DIMENSIONS = 256
 
+
 def hashed_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
     """Signed hashed bag-of-words, L2-normalised; empty or stopword-only text gives zeros.
 
@@ -70,4 +71,3 @@ def _generic_reply(messages: Sequence[Message]) -> str:
         f"({len(messages)} message(s), {words} words). "
         "Set model_provider=openai-compatible for generative answers."
     )
-

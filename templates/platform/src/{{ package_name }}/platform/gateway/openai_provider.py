@@ -43,15 +43,19 @@ class OpenAICompatibleProvider:
         base_url: str,
         api_key: str = "",
         timeout_s: float = 30.0,
+        max_tokens_field: str = "max_tokens",
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        scheme, netloc, path, query, _ = urlsplit(base_url)
+        """`max_tokens_field="max_completion_tokens"` for OpenAI reasoning models that refuse `max_tokens`."""
+        parts = urlsplit(base_url)
+        scheme, netloc, path, query = parts.scheme, parts.netloc, parts.path, parts.query
         if scheme not in ("http", "https") or not netloc:
-            raise ValueError(f"openai_base_url must be an http(s) URL, got {base_url!r}")
+            raise ValueError(f"must be an http(s) URL such as http://localhost:8000/v1, got {base_url!r}")
         self._api_key = api_key
+        self._max_tokens_field = max_tokens_field
         headers = {"Content-Type": "application/json"}
         if api_key:
-            if netloc.split(":")[0].endswith(AZURE_HOST_SUFFIXES):
+            if (parts.hostname or "").endswith(AZURE_HOST_SUFFIXES):
                 headers["api-key"] = api_key
             else:
                 headers["Authorization"] = f"Bearer {api_key}"
@@ -70,7 +74,7 @@ class OpenAICompatibleProvider:
             "model": model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "temperature": temperature,
-            "max_tokens": max_tokens,
+            self._max_tokens_field: max_tokens,
         }
         data = self._post("chat/completions", body)
         try:
@@ -90,9 +94,7 @@ class OpenAICompatibleProvider:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ProviderError(ErrorKind.MALFORMED, f"no data[].embedding ({error!r})") from None
         if len(vectors) != len(texts):
-            raise ProviderError(
-                ErrorKind.MALFORMED, f"{len(vectors)} embeddings for {len(texts)} inputs"
-            )
+            raise ProviderError(ErrorKind.MALFORMED, f"{len(vectors)} embeddings for {len(texts)} inputs")
         return vectors
 
     def close(self) -> None:
@@ -119,13 +121,9 @@ class OpenAICompatibleProvider:
 
     def _status_error(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
-        kind = _STATUS_KINDS.get(status) or (
-            ErrorKind.SERVER_ERROR if status >= 500 else ErrorKind.BAD_REQUEST
-        )
+        kind = _STATUS_KINDS.get(status) or (ErrorKind.SERVER_ERROR if status >= 500 else ErrorKind.BAD_REQUEST)
         detail = f"HTTP {status}: {_error_message(response)}"
-        return ProviderError(
-            kind, self._redact(detail), retry_after_s=parse_retry_after(response.headers)
-        )
+        return ProviderError(kind, self._redact(detail), retry_after_s=parse_retry_after(response.headers))
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, "***") if self._api_key else text

@@ -6,7 +6,7 @@ waiting, and so behaviour under failure is reproducible.
 
 from __future__ import annotations
 
-import random
+import random as random_module
 import threading
 import time
 from collections.abc import Callable
@@ -36,7 +36,7 @@ class RetryPolicy:
     jitter: float = 0.5
     max_retry_after_s: float = 30.0
     sleep: Sleep = field(default=time.sleep, compare=False)
-    random: Callable[[], float] = field(default=random.random, compare=False)
+    random: Callable[[], float] = field(default=random_module.random, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -46,7 +46,7 @@ class RetryPolicy:
 
     def backoff_s(self, retry_number: int) -> float:
         """Jittered exponential delay before retry `retry_number` (1 = first retry)."""
-        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (retry_number - 1))
+        ceiling = min(self.max_delay_s, self.base_delay_s * 2.0 ** (retry_number - 1))
         return ceiling * (1.0 - self.jitter * self.random())
 
     def delay_for(self, error: ProviderError, retry_number: int) -> float | None:
@@ -74,9 +74,7 @@ class CircuitBreaker:
     (half-open): success closes the breaker, failure opens it for another cool-down.
     """
 
-    def __init__(
-        self, *, failure_threshold: int = 5, cooldown_s: float = 30.0, clock: Clock = time.monotonic
-    ) -> None:
+    def __init__(self, *, failure_threshold: int = 5, cooldown_s: float = 30.0, clock: Clock = time.monotonic) -> None:
         if failure_threshold < 1:
             raise ValueError("CircuitBreaker.failure_threshold must be >= 1")
         self.failure_threshold = failure_threshold

@@ -89,9 +89,7 @@ class ErrorKind(Enum):
         return self is not ErrorKind.BAD_REQUEST
 
 
-_RETRYABLE = frozenset(
-    {ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR, ErrorKind.TIMEOUT, ErrorKind.CONNECTION}
-)
+_RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR, ErrorKind.TIMEOUT, ErrorKind.CONNECTION})
 
 
 class ProviderError(Exception):
@@ -133,6 +131,10 @@ def estimate_tokens(text: str) -> int:
 
 
 def estimate_usage(messages: Sequence[Message], output_text: str) -> Usage:
-    """Estimate usage for a whole call, marked `estimated=True` so reports can say so."""
-    input_tokens = sum(estimate_tokens(message.content) for message in messages)
-    return Usage(input_tokens, estimate_tokens(output_text), estimated=True)
+    """Estimate usage for a whole call, marked `estimated=True` so reports can say so.
+
+    Input counts all message text together (ceil(chars/4)), which never exceeds the
+    runtime's pre-call estimate of `chars // 4 + 1` used to reserve budget.
+    """
+    input_text_chars = sum(len(message.content) for message in messages)
+    return Usage(math.ceil(input_text_chars / CHARS_PER_TOKEN), estimate_tokens(output_text), estimated=True)

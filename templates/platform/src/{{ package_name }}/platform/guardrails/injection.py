@@ -10,8 +10,11 @@ while a single weak hint ("act as") does not. `score` is that combined weight.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
+from .matching import HintGroup, Hints, compile_words, finditer_words
 from .obfuscation import View, decoded_base64, despace, fold, unleet
 from .result import Action, Finding, GuardResult
 
@@ -19,7 +22,7 @@ _GAP = r"\W+(?:[\w']+\W+){0,%d}?"
 
 
 def _near(first: str, second: str, gap: int = 3) -> str:
-    return rf"\b(?:{first})" + _GAP % gap + rf"(?:{second})\b"
+    return rf"(?:{first})" + _GAP % gap + rf"(?:{second})\b"
 
 
 _OVERRIDE_VERBS = (
@@ -29,50 +32,98 @@ _OVERRIDE_VERBS = (
 _RULE_NOUNS = (
     r"instructions?|prompts?|rules|directions|directives|guidelines|guidance|programming|training|constraints"
     r"|restrictions|limitations|polic(?:y|ies)|context|commands|orders|conditioning|safeguards|filters|guardrails"
+    r"|inputs|tos|terms of service|answers?"
 )
 _PRIOR = r"previous|prior|above|earlier|preceding|initial|original|former|system|your|all|any|every|existing|old|those|these|default"
 _LEAK_VERBS = (
     r"repeat|print|show|reveal|display|output|tell me|give me|write out|spell[- ]?check|translate|encode|summari[sz]e"
-    r"|list|dump|leak|expose|share|copy|recite|provide|what (?:are|were|is|was)|describe|paste|return"
+    r"|list|dump|leak|expose|share|copy|recite|provide|what (?:are|were|is|was)|what'?s|describe|paste|return|opposite of"
+    r"|see|view|read|access|know|get|check|learn|console\.log|echo"
 )
-_SECRET_PROMPT = r"(?:system|initial|original|hidden|secret|starting|internal|developer|pre-?|base|first|opening)[ _-]?(?:prompts?|instructions?|messages?|configuration|directives|rules)"
+_SECRET_PROMPT = r"(?:system|initial|hidden|secret|starting|internal|developer|pre-?|base|opening)[ _-]?(?:prompts?|instructions?|directives)"
 
-# (family, weight, pattern). Patterns run on the folded, lower-case view.
-SIGNALS: tuple[tuple[str, float, re.Pattern[str]], ...] = tuple(
-    (family, weight, re.compile(pattern, re.MULTILINE))
-    for family, weight, pattern in (
-        ("override_instructions", 0.95, _near(_OVERRIDE_VERBS, rf"(?:{_PRIOR})\W+(?:[\w']+\W+){{0,2}}?(?:{_RULE_NOUNS})", 3)),
-        ("override_instructions", 0.9, rf"\b(?:{_OVERRIDE_VERBS})\W+(?:all|everything|anything)\W+(?:[\w']+\W+){{0,3}}?(?:above|before|prior|previous|earlier|you(?:'ve| have| were)? (?:been )?(?:told|given|taught|instructed))\b"),
-        ("override_instructions", 0.9, rf"\b(?:{_OVERRIDE_VERBS})\W+(?:(?:the|my|our|these|those)\W+)?(?:instructions?|prompts?|directives|programming|guardrails|safeguards)\b"),
-        ("override_instructions", 0.75, r"\b(?:ignore|disregard|forget)\W+(?:the\W+)?(?:above|previous|prior|that|this|everything|what (?:i|you) (?:said|were told))\b"),
-        ("override_instructions", 0.85, r"\bnew (?:instructions?|rules|directives?|task|role|objective|persona|guidelines)\s*(?::|are\b|is\b|follow)"),
-        ("role_override", 0.85, r"\byou are (?:now|no longer)\b|\bfrom now on\b|\bfrom this (?:point|moment) (?:on|forward)|\bhenceforth\b"),
-        ("role_override", 0.6, r"\b(?:pretend|imagine) (?:to be|you are|you're|that you|yourself)|\bstay in character\b|\bbreak(?:ing)? character\b|\bin character\b"),
-        ("role_override", 0.55, r"\byou (?:will|are going to|must|shall|should) (?:now )?(?:act|pretend|roleplay|role-play|play the role|simulate|emulate|imitate|behave|respond as|answer as)\b"),
-        ("role_override", 0.45, r"\b(?:act|role-?play|roleplay|play the role of|simulate|emulate|impersonate) (?:as |of )?(?:an? |the )?(?:\w+ ){0,3}?(?:ai|bot|chatbot|model|assistant|gpt|character|persona|entity|version)\b|\byour name is\b"),
-        ("jailbreak_persona", 0.95, r"\bdo anything now\b|\bdeveloper mode\b|\bjailbr(?:ea|o)k(?:en|ed|s|ing)?\b|\banti-?dan\b|\bdan mode\b|\bstan\b.{0,40}\bstrive to avoid norms\b"),
-        ("jailbreak_persona", 0.8, r"\b(?:evil|unrestricted|uncensored|unfiltered|amoral|unethical|unbound|unlimited|unchained|rogue|immoral|lawless|malicious)\W+(?:\w+\W+)?(?:ai|mode|assistant|model|chatbot|version|persona|character|bot|entity|gpt)\b"),
-        ("jailbreak_persona", 0.8, r"\b(?:god|admin|sudo|dev|debug|maintenance|opposite|chaos|evil|unrestricted|uncensored|unlocked|jailbreak|super|omega|alpha) mode\b"),
-        ("jailbreak_persona", 0.5, r"\bdan\b|\bdude\b|\baim\b|\bbetterdan\b|\bmongo tom\b"),
-        ("restriction_removal", 0.85, _near(r"no|without|free (?:of|from)|not (?:be )?bound by|unbound by|break(?:s|ing)? free|bypass(?:ing)?|disable|remove|circumvent|evade|get around|(?:doesn'?t|don'?t|does not|do not|never|won'?t|will not|not) (?:care|follow|abide|adhere|have|need|respect|obey|comply)|beyond|outside|exempt from|liberated from|lifted", r"(?:ethic(?:s|al)?|moral(?:s|ity)?|censor(?:ship|ed)?|content polic(?:y|ies)|usage polic(?:y|ies)|openai|anthropic|guardrails|safeguards|safety (?:guidelines|rules|measures|protocols|filters)|(?:ai|programming|ethical|moral) (?:restrictions|rules|guidelines|constraints|limitations))", 4)),
-        ("restriction_removal", 0.6, _near(r"no|without|free (?:of|from)|not (?:be )?bound by|break(?:s|ing)? free|bypass|disable|remove|circumvent|(?:doesn'?t|don'?t|does not|do not|never) (?:care|follow|abide|have)", r"restrictions|filters|filtering|limitations|rules|boundaries|constraints|principles|guidelines|legality|laws", 3)),
-        ("never_refuse", 0.75, r"\b(?:never|not|cannot|can'?t|won'?t|will not|must not|mustn'?t|don'?t|do not|unable to) (?:ever )?(?:refuse|decline|deny|say no|reject)\b|\b(?:never|don'?t|do not|won'?t|will not|must not) (?:include |add |give |provide )?(?:any )?(?:warnings?|disclaimers?|apolog(?:y|ies|i[sz]e))\b"),
-        ("never_refuse", 0.6, r"\b(?:answer|respond to|reply to|comply with|fulfill|obey) (?:any|every|all)(?: \w+)? (?:questions?|requests?|prompts?|commands?|orders?)\b|\b(?:regardless|irrespective) of (?:legality|morality|ethics|content|consequences|how|whether|the rules)|\bunquestioning(?:ly)? obe"),
-        ("never_refuse", 0.3, r"\bno matter (?:what|how)\b|\bwithout (?:any )?(?:hesitation|question)\b"),
-        ("prompt_leak", 0.9, _near(_LEAK_VERBS, _SECRET_PROMPT, 4)),
-        ("prompt_leak", 0.85, _near(_LEAK_VERBS, r"your (?:\w+ )?(?:prompts?|instructions|rules|configuration|directives|guidelines|programming)|(?:text|words|content|everything|instructions|conversation|message) (?:above|before this|so far|up to now)|(?:this|the) (?:entire|whole|full) conversation", 4)),
-        ("prompt_leak", 0.7, r"\b(?:what (?:were|was) you (?:told|instructed|given|programmed)|you were (?:told|instructed|given) (?:before|at the (?:start|beginning))|my instructions (?:are|were)|i was (?:instructed|told|programmed) to|(?:not|never) (?:supposed|allowed|permitted) to (?:tell|say|reveal|share|disclose)|initiali[sz]ation (?:string|text|prompt))\b"),
-        ("prompt_leak", 0.45, r"\bsystem[ _]?(?:prompt|message|instructions?)\b|\bsystemprompt\b|\binitial (?:prompt|instructions)\b"),
-        ("turn_spoofing", 0.85, r"<\|(?:im_start|im_end|endoftext|system|user|assistant|end|eot_id|start_header_id)\|>|\[/?inst\]|<<sys>>|</?(?:system|sys|instructions?|admin|prompt)>|\[(?:system|admin|instructions?)\]|\bend of (?:session|conversation|prompt|context|system prompt)\b|<end of \w+>|-- ?core instruction|\[admin request"),
-        ("turn_spoofing", 0.55, r"^[ \t>#*]*(?:system|assistant|ai|sys|admin|administrator)\s*:|\b(?:system|admin(?:istrator)?|developer|root) (?:override|command|notice|message|instruction|update)\b"),
-        ("output_hijack", 0.6, r"\b(?:just|only|simply) (?:say|print|output|write|respond with|reply with|answer with|return|repeat)\b[^.\n]{0,40}[\"'<]|\b(?:say|print|output|repeat) (?:exactly|verbatim|only)\b|\bhaha pwned\b|\bpwned\b"),
-        ("output_hijack", 0.3, r"\b(?:respond|reply|answer) (?:only )?with (?:only|exactly|the following)\b"),
-        ("indirect_addressing", 0.8, r"\b(?:if|when) (?:the |a |any )?(?:user|human|anyone|someone|recruiter|reader|model|ai|assistant|llm)s? (?:asks?|asked|requests?|queries|wants?)\b|\bnote (?:to|for) (?:the |any )?(?:automated|ai|llm|language model|assistant|chatbot|model|screening|analysis|gpt|bot)|\b(?:ai|llm|assistant|model|chatbot|gpt|bot)s? (?:reading|processing|summari[sz]ing|analy[sz]ing|evaluating|screening|parsing|scanning) this\b|\b(?:invisible|hidden) (?:to humans|text|instructions?|metadata|prompt|competency)|\bdisregard all (?:info|information|data|content)\b"),
-        ("indirect_addressing", 0.65, r"\bfocus (?:only|exclusively|solely) on\b|\boverride (?:manual|the|all|any|previous|prior|your|existing)? ?(?:scoring|instructions|settings|evaluation|assessment|analysis|rules|decision|review)\b|\bpre-?(?:verified|approved|authori[sz]ed) by (?:senior )?(?:management|admin|the system)|\b(?:don'?t|do not) (?:evaluate|assess|analy[sz]e|summari[sz]e)\b|\byou may not deviate\b"),
-        ("fiction_framing", 0.35, r"\b(?:hypothetical(?:ly)?|fictional|imaginary|alternate) (?:world|universe|scenario|story|setting|reality|response|ai)\b|\bopposite day\b|\bfor (?:educational|research) purposes only\b|\blet'?s play a game\b"),
-        ("dual_response", 0.7, r"\b(?:two|2|both) (?:different |separate )?(?:responses|answers|outputs|paragraphs|replies)\b|\b(?:normal|classic|standard|filtered|censored) (?:and|&|/) (?:jailbroken|unfiltered|developer mode|dan|uncensored)|🔓|🔒"),
-        ("ai_addressing", 0.3, r"\b(?:chatgpt|gpt-?\d|openai|language model|ai model|bard|claude|llama|gemini|as an ai)\b"),
-    )
+_VERB_HINTS = ("ignor", "disregard", "forget", "skip", "overrid", "bypass", "neglect", "abandon", "discard", "drop",
+               "erase", "reset", "set aside", "follow", "overrule", "throw out", "ditch")
+_RULE_HINTS = ("instruction", "prompt", "rule", "direction", "directive", "guideline", "guidance", "programming",
+               "training", "constraint", "restriction", "limitation", "polic", "context", "command", "order",
+               "conditioning", "safeguard", "filter", "guardrail", "input", "tos", "terms of service", "answer")
+_FREE_HINTS = ("no ", "without", "free ", "bound", "break", "bypass", "disable", "remove", "circumvent", "evade",
+               "around", "n't", "not ", "never", "beyond", "outside", "exempt", "liberat", "lift")
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One weighted pattern of a family. `hints`: groups of substrings, each group must occur
+    somewhere in the text before the regex is worth running (a substring test is ~50x cheaper)."""
+
+    family: str
+    weight: float
+    hints: tuple[HintGroup, ...]
+    pattern: re.Pattern[str]
+
+    def finditer(self, text: str, hints: Hints, *, limit: int) -> Iterator[re.Match[str]]:
+        """Up to `limit` word-boundary matches; none without running the regex when a hint group is absent."""
+        if all(group.found_in(hints) for group in self.hints):
+            yield from islice(finditer_words(self.pattern, text), limit)
+
+
+def _signal(family: str, weight: float, hints: tuple[tuple[str, ...], ...], pattern: str) -> Signal:
+    return Signal(family, weight, tuple(HintGroup.of(group) for group in hints), compile_words(pattern))
+
+
+# Patterns run on the folded, lower-case view of the text.
+SIGNALS: tuple[Signal, ...] = (
+    _signal("override_instructions", 0.95, (_VERB_HINTS, _RULE_HINTS), _near(_OVERRIDE_VERBS, rf"(?:{_PRIOR})\W+(?:[\w']+\W+){{0,2}}?(?:{_RULE_NOUNS})", 3)),
+    _signal("override_instructions", 0.9, (_VERB_HINTS, ("above", "before", "prior", "previous", "earlier", "told", "given", "taught", "instructed")), rf"\b(?:{_OVERRIDE_VERBS})\W+(?:all|everything|anything)\W+(?:[\w']+\W+){{0,3}}?(?:above|before|prior|previous|earlier|you(?:'ve| have| were)? (?:been )?(?:told|given|taught|instructed))\b"),
+    _signal("override_instructions", 0.9, (_VERB_HINTS, ("instruction", "prompt", "directive", "programming", "guardrail", "safeguard")), rf"\b(?:{_OVERRIDE_VERBS})\W+(?:(?:the|my|our|these|those)\W+)?(?:instructions?|prompts?|directives|programming|guardrails|safeguards)\b"),
+    _signal("override_instructions", 0.85, (("ignor", "disregard", "forget"),), r"\b(?:ignore|disregard|forget)\W+(?:the\W+)?(?:(?:above|previous|prior)(?:\W+(?:instructions?|prompts?|text|directions|conversation|context|commands|rules|content)\b|\s*[.,;:!]|\s+and\b|$)|what (?:i|you) (?:said|were told)|everything\b|(?:the )?rest of (?:this|the) (?:data|document|text|article|input|content|page|email|message))"),
+    _signal("override_instructions", 0.85, (("new ",),), r"\bnew (?:instructions?|rules|directives?|task|role|objective|persona|guidelines)\s*(?::|are\b|is\b|follow)"),
+    _signal("role_override", 0.85, (("are now", "no longer", "now on", "from this", "henceforth"),), r"\byou are (?:now|no longer)\b|\b(?:from now on|from this (?:point|moment) (?:on|forward)|henceforth),? (?:you|your|act|respond|answer|reply|pretend|behave|i want you|we)\b"),
+    _signal("role_override", 0.4, (("now on", "henceforth", "from this"),), r"\bfrom now on\b|\bfrom this (?:point|moment) (?:on|forward)|\bhenceforth\b"),
+    _signal("role_override", 0.45, (("pretend", "imagine", "character"),), r"\b(?:pretend|imagine) (?:to be|you are|you're|that you|yourself)|\bstay in character\b|\bbreak(?:ing)? character\b|\bin character\b"),
+    _signal("role_override", 0.55, (("you will", "you are going", "you must", "you shall", "you should"),), r"\byou (?:will|are going to|must|shall|should) (?:now )?(?:act|pretend|roleplay|role-play|play the role|simulate|emulate|imitate|behave|respond as|answer as)\b"),
+    _signal("role_override", 0.45, (("act as", "act like", "role", "simulat", "emulat", "imperson", "your name is"),), r"\b(?:act|role-?play|roleplay|play the role of|simulate|emulate|impersonate) (?:as |of )?(?:an? |the )?(?:\w+ ){0,5}?(?:ai|bot|chatbot|model|assistant|gpt|character|persona|entity|entities|version)s?\b|\byour name is\b"),
+    _signal("jailbreak_persona", 0.95, (("anything now", "developer mode", "jailbr", "dan", "stan"),), r"\bdo anything now\b|\bdeveloper mode\b|\bjailbr(?:ea|o)k(?:en|ed|s|ing)?\b|\banti-?dan\b|\bdan mode\b|\bstan\b.{0,40}\bstrive to avoid norms\b"),
+    _signal("jailbreak_persona", 0.8, (("evil", "unrestrict", "uncensor", "unfilter", "amoral", "unethical", "unbound", "unlimited", "unchain", "rogue", "immoral", "lawless", "malicious"),), r"\b(?:evil|unrestricted|uncensored|unfiltered|amoral|unethical|unbound|unlimited|unchained|rogue|immoral|lawless|malicious)\W+(?:\w+\W+)?(?:ai|mode|assistant|model|chatbot|version|persona|character|bot|entity|gpt)\b"),
+    _signal("jailbreak_persona", 0.8, ((" mode",),), r"\b(?:god|admin|sudo|dev|debug|debugging|maintenance|opposite|chaos|evil|unrestricted|uncensored|unlocked|jailbreak|super|omega|alpha|dark side|no.?filter) mode\b"),
+    _signal("jailbreak_persona", 0.5, (("dan", "mongo tom"),), r"\bdan\b|\bbetterdan\b|\bmongo tom\b"),
+    _signal("restriction_removal", 0.85, (_FREE_HINTS, ("ethic", "moral", "censor", "content polic", "usage polic", "openai", "anthropic", "guardrail", "safeguard", "safety ", "ai restr", "ai rule", "ai guide", "ai constr", "ai limit", "programming ", "ethical ", "moral ")), _near(r"no|without|free (?:of|from)|not (?:be )?bound by|unbound by|break(?:s|ing)? free|bypass(?:ing)?|disable|remove|circumvent|evade|get around|(?:doesn'?t|don'?t|does not|do not|never|won'?t|will not|not) (?:care|follow|abide|adhere|have|need|respect|obey|comply)|beyond|outside|exempt from|liberated from|lifted", r"(?:ethic(?:s|al)?|moral(?:s|ity)?|censor(?:ship|ed)?|content polic(?:y|ies)|usage polic(?:y|ies)|openai|anthropic|guardrails|safeguards|safety (?:guidelines|rules|measures|protocols|filters)|(?:ai|programming|ethical|moral) (?:restrictions|rules|guidelines|constraints|limitations))", 4)),
+    _signal("restriction_removal", 0.4, (_FREE_HINTS, ("restriction", "filter", "limitation", "rule", "boundar", "constraint", "principle", "guideline", "legal", "laws")), _near(r"no|without|free (?:of|from)|not (?:be )?bound by|break(?:s|ing)? free|bypass|disable|remove|circumvent|(?:doesn'?t|don'?t|does not|do not|never) (?:care|follow|abide|have)", r"restrictions|filters|filtering|limitations|rules|boundaries|constraints|principles|guidelines|legality|laws", 3)),
+    _signal("never_refuse", 0.5, (("refus", "declin", "deny", "say no", "reject", "warning", "disclaimer", "apolog"),), r"\b(?:never|not|cannot|can'?t|won'?t|will not|must not|mustn'?t|don'?t|do not|unable to) (?:ever )?(?:refuse|decline|deny|say no|reject)\b|\b(?:never|don'?t|do not|won'?t|will not|must not) (?:include |add |give |provide )?(?:any )?(?:warnings?|disclaimers?|apolog(?:y|ies|i[sz]e))\b"),
+    _signal("never_refuse", 0.4, (("answer", "respond to", "reply to", "comply with", "fulfill", "obey", "regardless", "irrespective", "unquestioning"), ("any ", "every ", "all ", "regardless", "irrespective", "unquestioning")), r"\b(?:answer|respond to|reply to|comply with|fulfill|obey) (?:any|every|all)(?: \w+)? (?:questions?|requests?|prompts?|commands?|orders?)\b|\b(?:regardless|irrespective) of (?:legality|morality|ethics|content|consequences|how|whether|the rules)|\bunquestioning(?:ly)? obe"),
+    _signal("never_refuse", 0.3, (("no matter", "without any", "without hesitation", "without question"),), r"\bno matter (?:what|how)\b|\bwithout (?:any )?(?:hesitation|question)\b"),
+    _signal("prompt_leak", 0.9, (("prompt", "instruction", "directive"), ("system", "initial", "hidden", "secret", "starting", "internal", "developer", "pre-", "preprompt", "base ", "opening")), _near(_LEAK_VERBS, _SECRET_PROMPT, 4)),
+    _signal("prompt_leak", 0.85, (("prompt", "instructions", "rules", "configuration", "directive", "guidelines", "programming", " above", "before this", "so far", "up to now", "conversation"),), _near(_LEAK_VERBS, r"your (?:\w+ )?(?:prompts?|instructions|rules|configuration|directives|guidelines|programming)|(?:text|words|content|everything|instructions|conversation|message) (?:above|before this|so far|up to now)|(?:this|the) (?:entire|whole|full) conversation", 4)),
+    _signal("prompt_leak", 0.7, (("were you", "you were", "my instructions", "i was", "supposed to", "allowed to", "permitted to", "initiali"),), r"\b(?:what (?:were|was) you (?:told|instructed|given|programmed)|you were (?:told|instructed|given) (?:before|at the (?:start|beginning))|my instructions (?:are|were)|i was (?:instructed|told|programmed) to|(?:not|never) (?:supposed|allowed|permitted) to (?:tell|say|reveal|share|disclose)|initiali[sz]ation (?:string|text|prompt))\b"),
+    _signal("prompt_leak", 0.45, (("system", "initial"),), r"\bsystem[ _]?(?:prompt|message|instructions?)\b|\bsystemprompt\b|\binitial (?:prompt|instructions)\b"),
+    _signal("turn_spoofing", 0.85, (("<|", "inst]", "<<sys", "<sys", "</sys", "<instr", "</instr", "<admin", "</admin", "<prompt", "[system", "[admin", "[instruction", "end of ", "<end of", "core instruction"),), r"<\|(?:im_start|im_end|endoftext|system|user|assistant|end|eot_id|start_header_id)\|>|\[/?inst\]|<<sys>>|</?(?:system|sys|instructions?|admin|prompt)>|\[(?:system|admin|instructions?)\]|\bend of (?:session|conversation|prompt|context|system prompt)\b|<end of \w+>|-- ?core instruction|\[admin request"),
+    _signal("turn_spoofing", 0.55, (("system", "assistant", "ai:", "ai :", "sys:", "admin", "developer", "root"), (":", "override", "command", "notice", "message", "instruction", "update")), r"^[ \t>#*]*(?:system|assistant|ai|sys|admin|administrator)\s*:|\b(?:system|admin(?:istrator)?|developer|root) (?:override|command|notice|message|instruction|update)\b"),
+    _signal("output_hijack", 0.6, (("just ", "only ", "simply ", "exactly", "verbatim", "pwned", "print"), ("say", "print", "output", "write", "respond", "reply", "answer", "return", "repeat", "pwned")), r"\b(?:just|only|simply) (?:say|print|output|write|respond with|reply with|answer with|return|repeat)\b[^.\n]{0,40}[\"'<]|\b(?:say|print|output|repeat) (?:exactly|verbatim|only)\b|\bhaha pwned\b|\bpwned\b|\band (?:just )?(?:print|say|output|respond with|reply with)\s*[\"'<]"),
+    _signal("output_hijack", 0.3, (("with only", "with exactly", "with the following"),), r"\b(?:respond|reply|answer) (?:only )?with (?:only|exactly|the following)\b"),
+    _signal("indirect_addressing", 0.5, (("if ", "when "), ("user", "human", "anyone", "someone", "recruiter", "reader", "model", "ai ", "assistant", "llm"), ("ask", "request", "quer", "want")), r"\b(?:if|when) (?:the |a |any )?(?:user|human|anyone|someone|recruiter|reader|model|ai|assistant|llm)s? (?:asks?|asked|requests?|queries|wants?)\b"),
+    _signal("indirect_addressing", 0.5, (("note to", "note for", "reading this", "processing this", "summarizing this", "summarising this", "analyzing this", "analysing this", "evaluating this", "screening this", "parsing this", "scanning this", "invisible", "hidden", "disregard all"),), r"\bnote (?:to|for) (?:the |any )?(?:automated|ai|llm|language model|assistant|chatbot|model|screening|analysis|gpt|bot)|\b(?:ai|llm|assistant|model|chatbot|gpt|bot)s? (?:reading|processing|summari[sz]ing|analy[sz]ing|evaluating|screening|parsing|scanning) this\b|\b(?:invisible|hidden) (?:to humans|text|instructions?|metadata|prompt|competency)|\bdisregard all (?:info|information|data|content)\b"),
+    _signal("indirect_addressing", 0.65, (("focus only", "focus exclusively", "focus solely", "override", "verified by", "approved by", "authorized by", "authorised by", "evaluate", "assess", "analy", "summari", "deviate"),), r"\bfocus (?:only|exclusively|solely) on\b|\boverride (?:manual|the|all|any|previous|prior|your|existing)? ?(?:scoring|instructions|settings|evaluation|assessment|analysis|rules|decision|review)\b|\bpre-?(?:verified|approved|authori[sz]ed) by (?:senior )?(?:management|admin|the system)|\b(?:don'?t|do not) (?:evaluate|assess|analy[sz]e|summari[sz]e)\b|\byou may not deviate\b"),
+    _signal("fiction_framing", 0.35, (("hypothetical", "fictional", "imaginary", "alternate", "opposite day", "purposes only", "play a game"),), r"\b(?:hypothetical(?:ly)?|fictional|imaginary|alternate) (?:\w+ )?(?:world|universe|scenario|story|setting|reality|response|ai|character|persona|chatbot|entity|model)s?\b|\bopposite day\b|\bfor (?:educational|research) purposes only\b|\blet'?s play a game\b"),
+    _signal("dual_response", 0.7, (("responses", "answers", "outputs", "paragraphs", "replies", "jailbroken", "unfiltered", "developer mode", "uncensored", "\U0001f513", "\U0001f512"),), r"\b(?:two|2|both) (?:different |separate )?(?:responses|answers|outputs|paragraphs|replies)\b|\b(?:normal|classic|standard|filtered|censored) (?:and|&|/) (?:jailbroken|unfiltered|developer mode|dan|uncensored)|\U0001f513|\U0001f512"),
+    _signal("prompt_leak", 0.75, (("your ",), ("prompt", "instruction", "message", "configuration", "directive")), r"\byour (?:initial|system|hidden|secret|starting|internal|pre-?|opening|base)[ _-]?(?:prompts?|instructions?|messages?|configuration|directives)\b"),
+    _signal("prompt_leak", 0.8, ((" you ",), ("given", "told", "provided", "instructed")), r"\b(?:text|instructions?|prompts?|words|rules|messages?) (?:that )?you (?:were|have been|got|received) (?:given|told|provided|instructed)\b"),
+    _signal("prompt_leak", 0.8, (("prompt",),), r"\b(?:system|initial|hidden|secret) prompt (?:is|was|reads)\s*:|(?:console\.log|print|echo|dump|output)\W*\(?\W*system[ _]?prompt"),
+    _signal("role_override", 0.6, (("pose as", "personify", "transform into", "you are to ", "you are about to", "immerse yourself", "assume the", "take on the", "roleplayer", "role-player"),), r"\b(?:pose as|personify|transform into|you are to (?:act|be|pretend|play|respond|answer|behave|simulate|become)|you are about to (?:immerse|become|simulate|play|act|be)|immerse yourself|(?:assume|take on) the (?:role|persona|identity|character)|role-?player)\b"),
+    _signal("restriction_removal", 0.8, (("care",), ("ethic", "moral", "legal", "law", "rules", "policy", "policies", "consequence", "harm")), r"(?:don'?t|doesn'?t|does not|do not|never|won'?t|will not|not) (?:\w+ )?care (?:\w+ ){0,2}?(?:about|if|whether|for)\b[^.\n]{0,40}?\b(?:unethical|ethic(?:s|al)?|immoral|moral(?:s|ity)?|illegal|legal(?:ity)?|laws?|rules|polic(?:y|ies)|consequences|harm(?:ful)?)\b"),
+    _signal("never_refuse", 0.7, (("without",), ("refus", "disclaimer", "warning", "censor", "filter", "moral", "ethic")), r"\bwithout (?:any )?(?:refusals?|refusing|disclaimers?|warnings?|censorship|censoring|filters?|filtering|moral(?:s|ity)?|ethic(?:s|al)?)\b"),
+    _signal("jailbreak_persona", 0.5, (("uncensor", "unfilter", "amoral", "unrestrict", "unethical", "jailbroken", "nsfw", "no morals", "no ethics", "unaligned", "reprogram"),), r"\b(?:uncensored|unfiltered|amoral|unrestricted|unethical|jailbroken|nsfw|no morals|no ethics|unaligned|reprogram(?:med|ming)?)\b"),
+    _signal("jailbreak_persona", 0.45, (("mode",), ("enable", "activate", "enter", "simulat", "switch", "turn on")), r"\b(?:enable|activate|enter|simulate|switch (?:to|into)|turn on)\W+(?:\w+\W+){0,4}?mode\b"),
+    _signal("override_instructions", 0.7, (("your ",), ("programming", "code", "instructions", "rules", "guidelines", "training")), r"\b(?:modify|modifying|change|changing|update|rewrite|reprogram|alter|altering)\W+(?:\w+\W+){0,2}?your (?:programming|code|instructions|rules|guidelines|training|directives)\b"),
+    _signal("ai_addressing", 0.4, (("chatgpt", "gpt", "assistant", "ai"),), r"^\W*(?:hello|hi|hey|dear|greetings),? (?:chat ?gpt|gpt|assistant|ai)\b"),
+    _signal("override_instructions", 0.85, (("ignor", "disregard", "bypass", "violat", "break"), ("polic", "guideline", "terms")), r"\b(?:ignore|ignoring|disregard|disregarding|bypass|bypassing|violate|violating|break|breaking)\W+(?:[\w']+\W+){0,2}?(?:content|usage|safety|community)? ?(?:polic(?:y|ies)|guidelines|terms of (?:use|service))\b"),
+    _signal("never_refuse", 0.7, (("regardless", "irrespective"),), r"\b(?:regardless|irrespective) of (?:\w+ )?(?:legality|morality|ethics|ethical|safeguards|restrictions|rules|guidelines|laws?|consequences|how (?:unethical|illegal|immoral|dangerous|harmful))\b"),
+    _signal("dual_response", 0.7, (("personas", "personalities", "characters", "entities", "responses"),), r"\b(?:two|2|both|dual) (?:different |separate |distinct )?(?:personas|personalities|entities|ais|chatbots)\b"),
+    _signal("role_override", 0.6, (("character",),), r"\b(?:remain|stay|keep|staying) in character\b"),
+    _signal("restriction_removal", 0.7, (("allowed", "permitted"),), r"\b(?:nsfw|explicit|uncensored|anything|everything|profanity|swearing|violence)(?: \w+)? (?:is|are) (?:now )?(?:allowed|permitted)\b"),
+    _signal("restriction_removal", 0.7, (("free",), ("restriction", "rule", "limit", "filter", "guideline", "constraint", "safeguard")), r"\bfree (?:\w+ )?(?:of|from) (?:all |any |its |your |the )?(?:restrictions|rules|limits|limitations|filters|guidelines|constraints|safeguards)\b"),
+    _signal("turn_spoofing", 0.45, (("system", "admin"),), r"\b(?:system|admin|administrator)\s*:\s"),
+    _signal("indirect_addressing", 0.5, (("if ",),), r"\bif (?:questioned|asked|prompted|queried|challenged)\b"),
+    _signal("ai_addressing", 0.3, (("chatgpt", "gpt", "openai", "language model", "ai model", "bard", "claude", "llama", "gemini", "as an ai"),), r"\b(?:chat ?gpt|gpt-?\d|openai|language model|ai model|bard|claude|llama|gemini|as an ai)\b"),
 )  # fmt: skip
 
 _ROT13_HINT = re.compile(r"\brot-?\s?13\b")
@@ -95,24 +146,51 @@ class PromptInjectionGuard:
     """Block requests (or flag documents) whose combined injection score reaches `threshold`."""
 
     threshold: float = 0.6
+    context_threshold: float = 0.5
+    window: int = 250
+    max_matches: int = 4
     decode_base64: bool = True
     max_depth: int = 2
     action: Action = "block"
     name: str = "prompt_injection"
 
     def analyse(self, text: str) -> tuple[float, list[Finding]]:
-        """Combined score and one finding per signal family (strongest match), spans in `text`."""
-        best: dict[str, Finding] = {}
-        self._collect(text, best, depth=0, span=None)
-        score = _combine({family: finding.score for family, finding in best.items()})
-        return score, sorted(best.values(), key=lambda finding: finding.start)
+        """Combined score and one finding per signal family (its strongest match), spans in `text`.
 
-    def _collect(self, text: str, best: dict[str, Finding], *, depth: int, span: tuple[int, int] | None) -> None:
+        Weak signals only add up when they occur within `window` characters of each other:
+        jailbreaks pack their phrasing densely, while a long benign document that says
+        "from now on" in one paragraph and "imagine you are" three paragraphs later should pass.
+        """
+        matches: list[Finding] = []
+        self._collect(text, matches, depth=0, span=None)
+        if not matches:
+            return 0.0, []
+        best: dict[str, Finding] = {}
+        for finding in matches:
+            current = best.get(finding.type)
+            if current is None or finding.score > current.score:
+                best[finding.type] = finding
+        return self._windowed_score(matches), sorted(best.values(), key=lambda finding: finding.start)
+
+    def _windowed_score(self, matches: list[Finding]) -> float:
+        ordered = sorted(matches, key=lambda finding: finding.start)
+        score = 0.0
+        for index, first in enumerate(ordered):
+            families: dict[str, float] = {}
+            for finding in ordered[index:]:
+                if finding.start - first.start > self.window:
+                    break
+                families[finding.type] = max(families.get(finding.type, 0.0), finding.score)
+            score = max(score, _combine(families))
+        return score
+
+    def _collect(self, text: str, matches: list[Finding], *, depth: int, span: tuple[int, int] | None) -> None:
         view, report = fold(text)
+        whole = span or (0, len(text))
         if report.invisible:
-            self._keep(best, Finding("obfuscation:invisible_chars", *(span or (0, len(text))), 0.3))
+            matches.append(Finding("obfuscation:invisible_chars", *whole, 0.3))
         if report.confusables:
-            self._keep(best, Finding("obfuscation:homoglyphs", *(span or (0, len(text))), 0.35))
+            matches.append(Finding("obfuscation:homoglyphs", *whole, 0.35))
         views = [view]
         for transform in (despace, unleet):
             transformed = transform(view)
@@ -121,23 +199,17 @@ class PromptInjectionGuard:
         if _ROT13_HINT.search(view.text):
             views.append(View(view.text.translate(_ROT13), view.offsets))
         for candidate in views:
-            for family, weight, pattern in SIGNALS:
-                match = pattern.search(candidate.text)
-                if match is not None:
+            hints = Hints(candidate.text)
+            for signal in SIGNALS:
+                for match in signal.finditer(candidate.text, hints, limit=self.max_matches):
                     where = span or candidate.origin(match.start(), match.end())
-                    self._keep(best, Finding(f"injection:{family}", where[0], where[1], weight))
+                    matches.append(Finding(f"injection:{signal.family}", where[0], where[1], signal.weight))
         if self.decode_base64 and depth < self.max_depth:
             for start, end, decoded in decoded_base64(text):
-                before = len(best)
-                self._collect(decoded, best, depth=depth + 1, span=span or (start, end))
-                if len(best) > before:
-                    self._keep(best, Finding("obfuscation:base64", *(span or (start, end)), 0.3))
-
-    @staticmethod
-    def _keep(best: dict[str, Finding], finding: Finding) -> None:
-        current = best.get(finding.type)
-        if current is None or finding.score > current.score:
-            best[finding.type] = finding
+                before = len(matches)
+                self._collect(decoded, matches, depth=depth + 1, span=span or (start, end))
+                if len(matches) > before:
+                    matches.append(Finding("obfuscation:base64", *(span or (start, end)), 0.3))
 
     def scan(self, text: str, *, prompt: str | None = None) -> GuardResult:
         score, findings = self.analyse(text)
@@ -147,7 +219,7 @@ class PromptInjectionGuard:
     def scan_context(self, text: str) -> GuardResult:
         """Check a retrieved document; when it carries instructions, return it neutralised (`redact`)."""
         score, findings = self.analyse(text)
-        if score < self.threshold:
+        if score < self.context_threshold:
             return GuardResult(self.name, "allow", _DEFANG.sub(" ", text), score)
         return GuardResult(self.name, "redact", neutralise(text, findings), score, tuple(findings))
 

@@ -47,8 +47,10 @@ CONFUSABLES: dict[str, str] = {glyph: letter for letter, glyphs in _LOOKALIKES.i
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f")
 LEET = str.maketrans("0134578@$!|", "oieastbasil")
 
-_SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z0-9][ \t._*|/\\,+~-]{1,3}){3,}[a-z0-9](?![a-z0-9])")
-_LEET_WORD = re.compile(r"(?<![a-z0-9@$!|])(?=[a-z0-9@$!|]*[a-z])(?=[a-z0-9@$!|]*[0134578@$!|])[a-z0-9@$!|]{3,}")
+_SPACED_HINT = re.compile(r"[a-z][ ._*|/\\,+~-][a-z][ ._*|/\\,+~-][a-z][ ._*|/\\,+~-][a-z]")
+_SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z0-9][ \t._*|/\\,+~-]){1,}[a-z0-9](?![a-z0-9])")
+_LEET_HINT = re.compile(r"[a-z][013457$]+[a-z]")
+_LEET_WORD = re.compile(r"[a-z0-9@$!|]*[0134578@$!|][a-z0-9@$!|]*")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 
 
@@ -112,34 +114,42 @@ def _compose(view: View, new_text: str, new_offsets: list[int]) -> View:
 
 def despace(view: View) -> View | None:
     """Join letters spaced out with separators (`i g n o r e` -> `ignore`); None when there are none."""
-    if not _SPACED.search(view.text):
+    if not _SPACED_HINT.search(view.text):
         return None
     chars: list[str] = []
     offsets: list[int] = []
+
+    def put(char: str, offset: int) -> None:
+        if not (char.isspace() and chars and chars[-1] == " "):  # runs of separators become one space
+            chars.append(" " if char.isspace() else char)
+            offsets.append(offset)
+
     cursor = 0
     for match in _SPACED.finditer(view.text):
-        chars.extend(view.text[cursor : match.start()])
-        offsets.extend(range(cursor, match.start()))
-        chars.append(" ")
-        offsets.append(match.start())
+        for index in range(cursor, match.start()):
+            put(view.text[index], index)
+        put(" ", match.start())
         for index in range(match.start(), match.end()):
             if view.text[index].isalnum():
-                chars.append(view.text[index])
-                offsets.append(index)
-        chars.append(" ")
-        offsets.append(match.end() - 1)
+                put(view.text[index], index)
+        put(" ", match.end() - 1)
         cursor = match.end()
-    chars.extend(view.text[cursor:])
-    offsets.extend(range(cursor, len(view.text)))
+    for index in range(cursor, len(view.text)):
+        put(view.text[index], index)
     return _compose(view, "".join(chars), offsets)
 
 
 def unleet(view: View) -> View | None:
     """Read digits and symbols inside words as letters (`1gn0r3` -> `ignore`); same length, same offsets."""
-    if not _LEET_WORD.search(view.text):
+    if not _LEET_HINT.search(view.text):
         return None
-    text = _LEET_WORD.sub(lambda match: match.group().translate(LEET), view.text)
+    text = _LEET_WORD.sub(_unleet_word, view.text)
     return View(text, view.offsets)
+
+
+def _unleet_word(match: re.Match[str]) -> str:
+    word = match.group()
+    return word.translate(LEET) if len(word) <= 3 or any(char.isalpha() for char in word) else word
 
 
 def decoded_base64(text: str, *, min_printable: float = 0.9) -> list[tuple[int, int, str]]:

@@ -28,20 +28,29 @@ IBAN_LENGTHS: dict[str, int] = {
     "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }  # fmt: skip
 
-PII_TYPES = ("email", "credit_card", "iban", "ssn", "ip_address", "phone")
+_IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+# Patterns start with a literal or a character class (no look-behind) so `re` can use its
+# fast prefix scan; boundaries are checked in Python. Numbers are found once as "numeric
+# chunks" and classified (card, SSN, IP, phone) on the short chunk, not on the whole text.
+_EMAIL_DOMAIN = re.compile(r"@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b")
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_NUMERIC = re.compile(r"[+(]?\d[\d .()/-]{5,30}\d")
+_CARD = re.compile(r"\d(?:[ -]?\d){11,18}")
+_SSN = re.compile(r"(\d{3})([- ])(\d{2})\2(\d{4})")
+_IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
+_IPV6 = re.compile(r"[0-9A-Fa-f:]*:[0-9A-Fa-f]*:[0-9A-Fa-f:]*")
+_BARE_SSN = re.compile(r"\d{9}")
+_PHONE_EXTENSION = re.compile(r" ?(?:x|ext\.?) ?\d{1,5}\b")
+_PHONE_CONTEXT = ("phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "sms", "number", "ring")
+_SSN_CONTEXT = ("ssn", "social security", "taxpayer")
+_DATE_LIKE = re.compile(r"\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4}")
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b")
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-_SSN = re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])|(?<!\d)(\d{9})(?!\d)")
-_SSN_CONTEXT = re.compile(r"ssn|social security|sozialversicherung|taxpayer", re.IGNORECASE)
-_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])")
-_PHONE = re.compile(
-    r"(?<![\w+])(?:\+|00)?(?:\(\d{1,4}\)[ .-]?)?\d[\d .()-]{5,18}\d(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\w])"
-)
-_PHONE_CONTEXT = re.compile(r"phone|tel\b|call|mobile|cell|fax|whatsapp|sms|number|ring", re.IGNORECASE)
-_DATE_LIKE = re.compile(r"\d{4}[-. ]\d{1,2}[-. ]\d{1,2}|\d{1,2}[-. ]\d{1,2}[-. ]\d{4}")
+
+def _isolated(text: str, start: int, end: int) -> bool:
+    """No digit or letter glued to either side (so part of a longer token is not PII)."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "_")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -68,24 +77,87 @@ def ssn_valid(area: str, group: str, serial: str) -> bool:
 
 
 def _emails(text: str) -> Iterable[Finding]:
-    if "@" not in text:
+    position = text.find("@")
+    while position != -1:
+        match = _EMAIL_DOMAIN.match(text, position)
+        start = position
+        while start > 0 and position - start < 64 and text[start - 1] in _EMAIL_LOCAL:
+            start -= 1
+        while start < position and not text[start].isalnum():
+            start += 1  # a local part starts with a letter or digit
+        if match is not None and start < position:
+            yield Finding("email", start, match.end(), 0.95)
+        position = text.find("@", (match.end() if match else position) + 1)
+
+
+def _numbers(text: str) -> Iterable[Finding]:
+    """Cards, SSNs, IPv4 addresses and phone numbers, classified on each numeric chunk."""
+    context_lower = None
+    for chunk_match in _NUMERIC.finditer(text):
+        chunk, offset = chunk_match.group(), chunk_match.start()
+        claimed: list[tuple[int, int]] = []
+        for kind, pattern, score, valid in _NUMBER_KINDS:
+            for match in pattern.finditer(chunk):
+                start, end = offset + match.start(), offset + match.end()
+                after_plus = start > 0 and text[start - 1] == "+"  # "+39 0721..." is a phone, not a card
+                if _isolated(text, start, end) and not after_plus and valid(match) and not _overlaps(claimed, start, end):
+                    claimed.append((start, end))
+                    yield Finding(kind, start, end, score)
+        if claimed or _IPV4.fullmatch(chunk):
+            continue
+        if context_lower is None:
+            context_lower = text.lower()
+        yield from _phone(text, chunk_match, context_lower)
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start < other_end and other_start < end for other_start, other_end in spans)
+
+
+def _phone(text: str, chunk_match: re.Match[str], lower: str) -> Iterable[Finding]:
+    start, end = chunk_match.span()
+    main = chunk_match.group().rstrip(" .-(/")
+    end = start + len(main)
+    extension = _PHONE_EXTENSION.match(text, end)
+    if not _isolated(text, start, extension.end() if extension else end):
         return
-    for match in _EMAIL.finditer(text):
-        yield Finding("email", match.start(), match.end(), 0.95)
+    digits = sum(char.isdigit() for char in main)
+    if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(main) or _SSN.fullmatch(main):
+        return
+    groups = len(re.findall(r"\d+", main))
+    end = extension.end() if extension else end
+    if main.startswith(("+", "00", "(")) or (groups >= 2 and digits >= 9):
+        yield Finding("phone", start, end, 0.75)
+    elif groups == 1 and (
+        (main.startswith("0") and 10 <= digits <= 11)  # national trunk prefix: 0881 514532
+        or (digits == 10 and any(word in lower[max(0, start - 30) : start] for word in _PHONE_CONTEXT))
+    ):
+        yield Finding("phone", start, end, 0.6)
 
 
-def _cards(text: str) -> Iterable[Finding]:
-    for match in _CARD.finditer(text):
-        digits = match.group().replace(" ", "").replace("-", "")
-        if 13 <= len(digits) <= 19 and digits[0] in "2345689" and luhn_valid(digits):
-            yield Finding("credit_card", match.start(), match.end(), 0.99)
+def _card_valid(match: re.Match[str]) -> bool:
+    """13-19 digits with a card-network first digit, or 12 for Maestro (5/6); Luhn either way."""
+    digits = match.group().replace(" ", "").replace("-", "")
+    allowed_first = "56" if len(digits) == 12 else "2345689"
+    return digits[0] in allowed_first and luhn_valid(digits)
+
+
+def _ssn_valid(match: re.Match[str]) -> bool:
+    return ssn_valid(match.group(1), match.group(3), match.group(4))
+
+
+_NUMBER_KINDS: tuple[tuple[str, re.Pattern[str], float, Callable[[re.Match[str]], bool]], ...] = (
+    ("credit_card", _CARD, 0.99, _card_valid),
+    ("ssn", _SSN, 0.9, _ssn_valid),
+    ("ip_address", _IPV4, 0.8, lambda match: True),
+)
 
 
 def _ibans(text: str) -> Iterable[Finding]:
     for match in _IBAN.finditer(text):
         candidate = match.group()
         length = IBAN_LENGTHS.get(candidate[:2])
-        if length is None:
+        if length is None or (match.start() and (text[match.start() - 1].isalnum() or text[match.start() - 1] == "_")):
             continue
         # Take exactly `length` alphanumerics so a following word never joins the IBAN.
         taken, end = 0, 0
@@ -98,69 +170,55 @@ def _ibans(text: str) -> Iterable[Finding]:
             yield Finding("iban", match.start(), match.start() + end, 0.99)
 
 
-def _ssns(text: str) -> Iterable[Finding]:
-    for match in _SSN.finditer(text):
-        if match.group(5):  # nine bare digits: only with an SSN word nearby
-            bare = match.group(5)
-            window = text[max(0, match.start() - 40) : match.start()]
-            if _SSN_CONTEXT.search(window) and ssn_valid(bare[:3], bare[3:5], bare[5:]):
+def _bare_ssns(text: str) -> Iterable[Finding]:
+    lower = text.lower()
+    if not any(word in lower for word in _SSN_CONTEXT):
+        return
+    for match in _BARE_SSN.finditer(text):
+        bare = match.group()
+        window = lower[max(0, match.start() - 40) : match.start()]
+        if _isolated(text, *match.span()) and any(word in window for word in _SSN_CONTEXT):
+            if ssn_valid(bare[:3], bare[3:5], bare[5:]):
                 yield Finding("ssn", match.start(), match.end(), 0.85)
-        elif ssn_valid(match.group(1), match.group(3), match.group(4)):
-            yield Finding("ssn", match.start(), match.end(), 0.9)
 
 
-def _ips(text: str) -> Iterable[Finding]:
-    for match in _IPV4.finditer(text):
-        yield Finding("ip_address", match.start(), match.end(), 0.8)
+def _ipv6(text: str) -> Iterable[Finding]:
     if "::" not in text and text.count(":") < 5:
         return
     for match in _IPV6.finditer(text):
         candidate = match.group()
-        if sum(char not in ":" for char in candidate) < 3:
+        if candidate.count(":") < 2 or sum(char != ":" for char in candidate) < 3:
             continue
         try:
             ipaddress.IPv6Address(candidate)
         except ValueError:
             continue
-        yield Finding("ip_address", match.start(), match.end(), 0.8)
-
-
-def _phones(text: str) -> Iterable[Finding]:
-    for match in _PHONE.finditer(text):
-        candidate = match.group()
-        main = re.split(r"[ ]?(?:x|ext\.?)[ ]?", candidate)[0]
-        digits = sum(char.isdigit() for char in main)
-        if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(main) or _IPV4.fullmatch(main):
-            continue
-        groups = len(re.findall(r"\d+", main))
-        international = main.startswith(("+", "00", "("))
-        if international or groups >= 3 or (groups == 2 and digits >= 9):
-            yield Finding("phone", match.start(), match.end(), 0.75)
-        elif digits == 10 and _PHONE_CONTEXT.search(text[max(0, match.start() - 30) : match.start()]):
-            yield Finding("phone", match.start(), match.end(), 0.6)
+        if _isolated(text, *match.span()):
+            yield Finding("ip_address", match.start(), match.end(), 0.8)
 
 
 Detector = Callable[[str], Iterable[Finding]]
 
-# Most certain first: a validated card is never re-read as a phone number.
+# Most certain first: a validated IBAN is never re-read as a phone number.
 DETECTORS: dict[str, Detector] = {
     "email": _emails,
-    "credit_card": _cards,
     "iban": _ibans,
-    "ssn": _ssns,
-    "ip_address": _ips,
-    "phone": _phones,
+    "ssn": _bare_ssns,
+    "ip_address": _ipv6,
+    "numbers": _numbers,  # credit_card, ssn, ip_address (v4), phone
 }
+PII_TYPES = ("email", "credit_card", "iban", "ssn", "ip_address", "phone")
 
 
 def find_pii(text: str, types: Iterable[str] = PII_TYPES) -> list[Finding]:
-    """All PII findings in `text`, non-overlapping, in detector-confidence order."""
+    """PII findings of the given types in `text`, non-overlapping, the most certain detector winning."""
+    wanted = frozenset(types)
     claimed: list[Finding] = []
-    for pii_type in types:
-        for finding in DETECTORS[pii_type](text):
+    for detector in DETECTORS.values():
+        for finding in detector(text):
             if not any(finding.start < other.end and other.start < finding.end for other in claimed):
                 claimed.append(finding)
-    return claimed
+    return [finding for finding in claimed if finding.type in wanted]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,9 +235,9 @@ class PiiGuard:
     name: str = "pii"
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.types) - set(DETECTORS))
+        unknown = sorted(set(self.types) - set(PII_TYPES))
         if unknown:
-            raise ValueError(f"pii guard: unknown types {unknown}; known: {', '.join(DETECTORS)}")
+            raise ValueError(f"pii guard: unknown types {unknown}; known: {', '.join(PII_TYPES)}")
 
     def scan(self, text: str, *, prompt: str | None = None) -> GuardResult:
         findings = find_pii(text, self.types)

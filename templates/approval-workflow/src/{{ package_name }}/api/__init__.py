@@ -1,0 +1,1 @@
+"""HTTP API of the approval workflow: the proposals resource and the reviewer page."""

@@ -1,0 +1,1 @@
+"""One module per resource: `proposals` (JSON API) and `review` (server-rendered reviewer page)."""

@@ -1,0 +1,44 @@
+"""Command line: the platform commands plus `pending` and `expire` for the approval queue."""
+
+from __future__ import annotations
+
+import typer
+
+from .api.main import create_app
+from .demo import demo
+from .evaluation import predict
+from .platform.cli import build_cli, fail, open_runtime
+from .platform.governance import ConfigError
+from .platform.pattern import PatternHooks
+from .proposals import State
+from .service import ProposalService
+
+app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
+
+
+def open_service() -> ProposalService:
+    try:
+        return ProposalService.from_runtime(open_runtime())
+    except ConfigError as error:
+        raise fail(str(error)) from error
+
+
+@app.command()
+def pending() -> None:
+    """List proposals waiting for a human decision (decide them on the reviewer page)."""
+    service = open_service()
+    waiting = service.list(State.PENDING_REVIEW, limit=500)
+    for proposal in waiting:
+        who = f"by {proposal.proposed_by}  expires {proposal.expires_at}"
+        typer.echo(f"{proposal.id}  {proposal.risk:<6} {proposal.action:<14} {who}")
+    typer.echo(f"{len(waiting)} pending")
+    service.runtime.close()
+
+
+@app.command()
+def expire() -> None:
+    """Expire overdue pending proposals now (the service also does this on every request)."""
+    service = open_service()
+    expired = service.expire_due()
+    typer.echo(f"expired {len(expired)} proposal(s)" + (": " + ", ".join(expired) if expired else ""))
+    service.runtime.close()

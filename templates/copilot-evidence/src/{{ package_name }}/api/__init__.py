@@ -1,0 +1,1 @@
+"""HTTP API of the evidence copilot: sources and drafts with their evidence trail."""

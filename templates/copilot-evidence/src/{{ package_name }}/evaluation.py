@@ -1,0 +1,44 @@
+"""Eval predictor: draft from the case's own sources in a scratch ledger and report the evidence.
+
+A claim's evidence is listed only when the claim met `min_evidence_per_claim`, so the
+gate's `claim_support_rate` counts exactly the claims this project would keep;
+`citations` are the sources the model cited, for `citation_precision`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .platform.pattern import Prediction
+from .platform.runtime import Refused, Runtime
+from .schemas import DraftCreate, SourceCreate
+from .service import CopilotService
+
+EVAL_ACTOR = "eval:drafter"
+
+
+def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
+    data = case["input"]
+    with tempfile.TemporaryDirectory(prefix="copilot-eval-") as scratch:
+        service = CopilotService.from_runtime(runtime, db_path=Path(scratch) / "evidence.sqlite3")
+        for source in data["sources"]:
+            service.register_source(SourceCreate.model_validate(source), actor=EVAL_ACTOR)
+        try:
+            draft = service.draft(DraftCreate(instruction=data["instruction"]), actor=EVAL_ACTOR)
+        except Refused as refusal:  # a guard blocked the sources or the instruction: no draft at all
+            return {"answer": "", "refused": True, "refused_by": refusal.control, "claims": [], "citations": []}
+    claims = [
+        {
+            "text": claim.text,
+            "evidence": [
+                {"doc": ev.source_id, "start": ev.start, "end": ev.end, "quote": ev.quote}
+                for ev in claim.evidence
+                if ev.verified and claim.status == "supported"
+            ],
+        }
+        for claim in draft.claims
+    ]
+    citations = list(dict.fromkeys(source for claim in draft.claims for source in claim.cited_sources))
+    return {"answer": draft.text, "refused": draft.status == "no_support", "claims": claims, "citations": citations}

@@ -1,0 +1,170 @@
+"""Run golden cases through the pattern's `predict` hook, in parallel, and score them.
+
+Cases run on a thread pool because a case mostly waits (on a provider, SQLite, the retrieval
+store); the runtime's ledger and audit log are safe to share between threads. Each case's latency
+is measured around `predict`; spend is read from the cost ledger before and after the run, so the
+cost per case is what the budget was actually charged.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..assets import recording_prompt_loads
+from .datasets import Dataset, EvalCase
+from .fingerprint import config_fingerprint, config_parts
+from .judge import judge_groundedness
+from .metrics import METRICS
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+Predict = Callable[["Runtime", dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class CaseResult:
+    case: EvalCase
+    prediction: dict[str, Any]
+    latency_s: float
+    scores: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class EvalRun:
+    """Everything a report, a baseline and the gate need from one run."""
+
+    started_at: str
+    duration_s: float
+    workers: int
+    provider: str
+    model: str
+    fingerprint: str
+    fingerprint_parts: dict[str, str]
+    datasets: list[Dataset]
+    results: list[CaseResult]
+    metrics: dict[str, float]
+    metric_counts: dict[str, int]
+    metrics_by_dataset: dict[str, dict[str, float]]
+    cost_total_usd: float
+    prompt_refs: list[str]
+
+    @property
+    def errors(self) -> int:
+        return sum(result.error is not None for result in self.results)
+
+
+def _spent_usd(runtime: Runtime) -> float | None:
+    try:
+        return runtime.budget.ledger.sum_spend_nano() / 1_000_000_000
+    except AttributeError:  # a runtime without a ledger (tests with a stub) reports no spend
+        return None
+
+
+def _run_case(runtime: Runtime, predict: Predict, case: EvalCase, model_graded: bool) -> CaseResult:
+    from ..runtime import Refused
+
+    started = time.perf_counter()
+    error = None
+    try:
+        prediction = dict(predict(runtime, case.for_predict()))
+    except Refused as refusal:  # a control said no: that is an answer (a refusal), not a crash
+        prediction = {"answer": "", "refused": True, "refused_by": refusal.control}
+    except Exception as exc:  # noqa: BLE001 - one broken case must not hide the others' scores
+        prediction, error = {}, f"{type(exc).__name__}: {exc}"
+    latency = time.perf_counter() - started
+    scores: dict[str, float] = {}
+    if error is None:
+        for name, metric in METRICS.items():
+            value = metric.score(prediction, case.expected)
+            if value is not None:
+                scores[name] = float(value)
+        if model_graded:
+            judged = judge_groundedness(runtime, prediction)
+            if judged is not None:
+                scores["judge_groundedness"] = judged
+    return CaseResult(case, prediction, latency, scores, error)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least q of the values at or below it."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
+
+
+def aggregate(results: list[CaseResult]) -> tuple[dict[str, float], dict[str, int]]:
+    """Mean of each metric over the cases it applies to, plus how many cases that was."""
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for result in results:
+        for name, value in result.scores.items():
+            sums[name] = sums.get(name, 0.0) + value
+            counts[name] = counts.get(name, 0) + 1
+    return {name: round(sums[name] / counts[name], 6) for name in sorted(sums)}, dict(sorted(counts.items()))
+
+
+def run_eval(
+    runtime: Runtime,
+    predict: Predict,
+    datasets: list[Dataset],
+    *,
+    workers: int = 4,
+    model_graded: bool = False,
+) -> EvalRun:
+    """Run every case of `datasets`; a case that raises is recorded as an error, never dropped."""
+    cases = [case for dataset in datasets for case in dataset.cases]
+    parts = config_parts(runtime.settings)
+    spent_before = _spent_usd(runtime)
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.perf_counter()
+    with recording_prompt_loads() as prompt_refs, ThreadPoolExecutor(max(workers, 1), "eval") as pool:
+        # Each case runs in a copy of this context, so prompt loads in worker threads are recorded.
+        futures = [
+            pool.submit(contextvars.copy_context().run, _run_case, runtime, predict, case, model_graded)
+            for case in cases
+        ]
+        results = [future.result() for future in futures]
+    duration = time.perf_counter() - started
+    spent_after = _spent_usd(runtime)
+    if spent_before is not None and spent_after is not None:
+        cost_total = spent_after - spent_before
+    else:
+        cost_total = sum(float(r.prediction.get("cost_usd", 0.0)) for r in results)
+    metrics, counts = aggregate(results)
+    latencies = [result.latency_s for result in results]
+    metrics |= {
+        "latency_p50_s": round(percentile(latencies, 0.50), 4),
+        "latency_p95_s": round(percentile(latencies, 0.95), 4),
+        "cost_per_case_usd": round(cost_total / len(cases), 8) if cases else 0.0,
+        "error_rate": round(sum(r.error is not None for r in results) / len(cases), 6) if cases else 0.0,
+    }
+    by_dataset = {
+        dataset.meta.name: aggregate([r for r in results if r.case.dataset == dataset.meta.name])[0]
+        for dataset in datasets
+    }
+    return EvalRun(
+        started_at=started_at,
+        duration_s=round(duration, 3),
+        workers=workers,
+        provider=runtime.settings.model_provider,
+        model=runtime.settings.model,
+        fingerprint=config_fingerprint(runtime.settings, parts),
+        fingerprint_parts=parts,
+        datasets=datasets,
+        results=results,
+        metrics=metrics,
+        metric_counts=counts,
+        metrics_by_dataset=by_dataset,
+        cost_total_usd=round(cost_total, 8),
+        prompt_refs=sorted(prompt_refs),
+    )

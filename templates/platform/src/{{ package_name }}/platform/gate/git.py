@@ -1,0 +1,98 @@
+"""The few git questions the gate asks, answered by the `git` binary with a timeout.
+
+Every helper returns None (or an empty list) instead of raising when git is missing, the folder
+is not a repository, or a remote does not answer: the gate records "unknown" and its policy
+decides whether unknown is good enough.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess  # noqa: S404 - fixed argument lists, no shell
+from pathlib import Path
+
+# Directories that never hold committed source: skipped when git cannot list tracked files.
+UNTRACKED_DIRS = frozenset(
+    {".git", ".venv", "venv", "var", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache", "build", "dist"}
+)
+
+
+def run_git(root: Path, *args: str, timeout_s: float = 10.0) -> str | None:
+    """stdout of `git <args>` in `root`, or None when git fails or is unavailable."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "LC_ALL": "C"}
+    try:
+        done = subprocess.run(  # noqa: S603 - git with fixed arguments
+            [git, *args], cwd=root, capture_output=True, text=True, timeout=timeout_s, env=env, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def is_repo(root: Path) -> bool:
+    return run_git(root, "rev-parse", "--is-inside-work-tree") is not None
+
+
+def project_files(root: Path) -> list[Path]:
+    """Files that belong to the project: git's tracked files, else a walk that skips build output."""
+    listed = run_git(root, "ls-files", "-z")
+    if listed is not None and listed:
+        return sorted(root / name for name in listed.split("\0") if name and (root / name).is_file())
+    files = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if any(part in UNTRACKED_DIRS or part.endswith(".egg-info") for part in relative.parts):
+            continue
+        if path.is_file():
+            files.append(path)
+    return sorted(files)
+
+
+def change_author(root: Path) -> tuple[str, list[str]]:
+    """Who authored the change under review: `CHANGE_AUTHOR` (CI sets it to the PR author's handle),
+    else the last commit's author. Returns the display value and every alias to match reviewers on."""
+    explicit = os.environ.get("CHANGE_AUTHOR", "").strip()
+    if explicit:
+        return explicit, [explicit]
+    logged = run_git(root, "log", "-1", "--format=%ae%x00%an")
+    if not logged:
+        return "unknown", []
+    email, _, name = logged.strip().partition("\0")
+    aliases = [email, email.split("@")[0], name, name.replace(" ", "")]
+    return email or name, [alias for alias in aliases if alias]
+
+
+def newest_tag(src: str, timeout_s: float = 10.0) -> tuple[str | None, str]:
+    """The highest version tag at a template source (local path or URL), and why not when None."""
+    listed = run_git(Path.cwd(), "ls-remote", "--tags", "--refs", src, timeout_s=timeout_s)
+    if listed is None:
+        return None, f"cannot list tags of {src} (offline, moved or not a git repository)"
+    tags = [line.rsplit("refs/tags/", 1)[-1] for line in listed.splitlines() if "refs/tags/" in line]
+    versions = [tag for tag in tags if _release(tag) is not None]
+    if not versions:
+        return None, f"{src} has no version tags"
+    return max(versions, key=lambda tag: _release(tag) or ()), ""
+
+
+def _release(tag: str) -> tuple[int, ...] | None:
+    """(1, 2, 0) for "v1.2.0" or "1.2.0"; None for anything that is not a plain release."""
+    text = tag.removeprefix("v")
+    parts = text.split(".")
+    if not parts or not all(part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def base_release(version: str) -> tuple[int, ...] | None:
+    """The release a Copier `_commit` builds on: "0.3.0.post2.dev0+1a2b3c" -> (0, 3, 0)."""
+    text = version.removeprefix("v").split("+")[0]
+    numbers = []
+    for part in text.split("."):
+        if not part.isdigit():
+            break
+        numbers.append(int(part))
+    return tuple(numbers) or None

@@ -1,0 +1,23 @@
+"""Wire the retrieval service's routers into the platform app."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ..ingest.parsers import ParseError
+from ..platform.api import create_platform_app
+from ..service import IngestDenied
+from .routes import documents, query
+
+
+def create_app() -> FastAPI:
+    app = create_platform_app([query.router, documents.router])
+
+    @app.exception_handler(ParseError)
+    async def _unreadable_document(request: Request, error: ParseError) -> JSONResponse:
+        return JSONResponse({"error": "ingest.parse", "detail": str(error)}, 422)
+
+    @app.exception_handler(IngestDenied)
+    async def _ingest_denied(request: Request, error: IngestDenied) -> JSONResponse:
+        return JSONResponse({"error": "ingest.clearance", "detail": str(error)}, 403)
+
+    return app

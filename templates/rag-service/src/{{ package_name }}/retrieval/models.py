@@ -1,0 +1,92 @@
+"""What the index holds: documents, their chunks, and the filter every search must apply.
+
+Plain frozen dataclasses, free of any database or HTTP detail, so both backends and
+the API layer speak the same language and a test can build them by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..platform.auth import CLEARANCES
+
+CLEARANCE_RANK = {name: rank for rank, name in enumerate(CLEARANCES)}
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """One ingested document and the metadata governance decisions are made from.
+
+    `content_hash` is over the extracted text only (finds the same text under two ids);
+    `fingerprint` also covers metadata and chunking settings (decides re-ingest).
+    """
+
+    id: str
+    title: str
+    source: str
+    owner: str
+    classification: str
+    effective_date: date | None
+    updated_date: date
+    permissible_use: tuple[str, ...]
+    format: str
+    origin: str
+    content_hash: str
+    fingerprint: str
+    chunk_count: int
+    ingested_at: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A retrievable piece of a document; `start`/`end` are offsets in the document's extracted text.
+
+    Classification, date and permitted uses are copied from the document so a search can
+    filter on them without a join.
+    """
+
+    id: str
+    document_id: str
+    ordinal: int
+    heading: str
+    text: str
+    start: int
+    end: int
+    classification: str
+    updated_date: date
+    permissible_use: tuple[str, ...]
+    embedding: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Which chunks a search may return at all; applied inside the backend's query.
+
+    `max_rank` is the caller's clearance as an index into CLEARANCES; `purpose` must be one
+    of the document's permitted uses; `updated_since` (when set) drops stale documents.
+    """
+
+    max_rank: int
+    purpose: str
+    updated_since: date | None = None
+
+    @classmethod
+    def for_clearance(cls, clearance: str, purpose: str, updated_since: date | None = None) -> SearchFilter:
+        return cls(CLEARANCE_RANK.get(clearance, -1), purpose, updated_since)
+
+    def admits(self, chunk: ChunkRecord) -> bool:
+        """The same rule in Python, used to double-check what a backend returned."""
+        return (
+            CLEARANCE_RANK.get(chunk.classification, len(CLEARANCES)) <= self.max_rank
+            and self.purpose in chunk.permissible_use
+            and (self.updated_since is None or chunk.updated_date >= self.updated_since)
+        )
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A backend's hit: higher `score` is better within one result list (scales differ between lists)."""
+
+    chunk: ChunkRecord
+    score: float

@@ -1,0 +1,336 @@
+"""Embedded default backend: SQLite with FTS5 (BM25 ranking), one file, zero services.
+
+Clearance, permitted use and freshness are filtered inside the SQL query, so a chunk
+the caller may not see is never read out of the database for that request. Dense
+vectors (hybrid mode) are stored as float32 blobs and scanned exactly; that is fine
+for tens of thousands of chunks; beyond that use the PostgreSQL backend (pgvector).
+"""
+
+# ruff: noqa: S608 - SQL is assembled from module constants only; every value is a bound parameter
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+import sqlite3
+import threading
+from array import array
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from ..platform.auth import CLEARANCES
+from .analysis import query_terms
+from .bm25 import is_rank_safe, plan_query
+from .models import CLEARANCE_RANK, ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    effective_date TEXT,
+    updated_date TEXT NOT NULL,
+    permissible_use TEXT NOT NULL,
+    format TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    heading TEXT NOT NULL,
+    text TEXT NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    clearance_rank INTEGER NOT NULL,
+    updated_date TEXT NOT NULL,
+    uses TEXT NOT NULL,
+    embedding BLOB
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    heading, text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, heading, text) VALUES (new.rowid, new.heading, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, heading, text) VALUES ('delete', old.rowid, old.heading, old.text);
+END;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('index_version', '0');
+"""
+
+# Headings weigh twice as much as body text: a question naming a section should find it.
+HEADING_WEIGHT = 2.0
+BM25 = f"bm25(chunks_fts, {HEADING_WEIGHT}, 1.0)"
+# Terms in more than this share of chunks never select candidates on their own (see bm25.py).
+COMMON_FRACTION = 0.05
+FREQUENCY_CACHE_TERMS = 50_000
+_CHUNK_COLUMNS = (
+    "c.id, c.document_id, c.ordinal, c.heading, c.text, c.start_offset, c.end_offset, "
+    "c.clearance_rank, c.updated_date, c.uses"
+)
+_FILTER = "c.clearance_rank <= ? AND instr(c.uses, ?) > 0 AND c.updated_date >= ?"
+
+
+class SqliteChunkStore:
+    """`ChunkStore` on one SQLite file; one connection per thread (WAL lets readers run in parallel)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._frequencies: tuple[int, int, dict[str, int]] | None = None
+        self._connection().executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            connection.execute("PRAGMA busy_timeout=5000")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_version'")
+        connection.execute("COMMIT")
+
+    def replace_document(self, document: DocumentRecord, chunks: Sequence[ChunkRecord]) -> None:
+        with self._write() as connection:
+            connection.execute("DELETE FROM chunks WHERE document_id = ?", (document.id,))
+            connection.execute("DELETE FROM documents WHERE id = ?", (document.id,))
+            connection.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    document.id,
+                    document.title,
+                    document.source,
+                    document.owner,
+                    document.classification,
+                    _iso(document.effective_date),
+                    document.updated_date.isoformat(),
+                    json.dumps(list(document.permissible_use)),
+                    document.format,
+                    document.origin,
+                    document.content_hash,
+                    document.fingerprint,
+                    document.chunk_count,
+                    document.ingested_at,
+                ),
+            )
+            connection.executemany(
+                "INSERT INTO chunks(id, document_id, ordinal, heading, text, start_offset, end_offset, "
+                "clearance_rank, updated_date, uses, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        chunk.id,
+                        chunk.document_id,
+                        chunk.ordinal,
+                        chunk.heading,
+                        chunk.text,
+                        chunk.start,
+                        chunk.end,
+                        CLEARANCE_RANK[chunk.classification],
+                        chunk.updated_date.isoformat(),
+                        _encode_uses(chunk.permissible_use),
+                        _encode_vector(chunk.embedding),
+                    )
+                    for chunk in chunks
+                ],
+            )
+
+    def delete_document(self, document_id: str) -> bool:
+        with self._write() as connection:
+            connection.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+            return connection.execute("DELETE FROM documents WHERE id = ?", (document_id,)).rowcount > 0
+
+    def get_document(self, document_id: str) -> DocumentRecord | None:
+        row = self._connection().execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return _document(row) if row else None
+
+    def list_documents(self, *, max_rank: int | None = None, origin: str | None = None) -> list[DocumentRecord]:
+        rows = self._connection().execute("SELECT * FROM documents ORDER BY id").fetchall()
+        documents = [_document(row) for row in rows]
+        return [
+            document
+            for document in documents
+            if (max_rank is None or CLEARANCE_RANK[document.classification] <= max_rank)
+            and (origin is None or document.origin == origin)
+        ]
+
+    def find_by_content_hash(self, content_hash: str) -> DocumentRecord | None:
+        row = (
+            self._connection()
+            .execute("SELECT * FROM documents WHERE content_hash = ? ORDER BY id LIMIT 1", (content_hash,))
+            .fetchone()
+        )
+        return _document(row) if row else None
+
+    def search_text(self, query: str, where: SearchFilter, limit: int) -> list[ScoredChunk]:
+        """Exact BM25 ranking over all query terms, computed without scoring every match (see bm25.py)."""
+        rows, frequencies = self._document_frequencies(query_terms(query))
+        plan = plan_query(frequencies, rows, common_fraction=COMMON_FRACTION)
+        if not plan.rare or limit < 1:
+            return []
+        rare = _any_of(plan.rare)
+        found = self._fts_query(rare, where, limit)
+        if plan.common:
+            found += self._fts_query(f"({rare}) AND ({_any_of(plan.common)})", where, limit)
+        best: dict[str, tuple] = {}
+        for row in found:  # an A-chunk can come back twice; its full score is the larger one
+            if row[0] not in best or row[-1] < best[row[0]][-1]:
+                best[row[0]] = row
+        ranked = sorted(best.values(), key=lambda row: row[-1])[:limit]
+        if not is_rank_safe([-row[-1] for row in ranked], limit=limit, common_bound=plan.common_bound):
+            ranked = self._fts_query(_any_of(plan.rare + plan.common), where, limit)
+        # FTS5's bm25() is "lower is better"; negate so every backend reports higher = better.
+        return [ScoredChunk(_chunk(row), -row[-1]) for row in ranked]
+
+    def _fts_query(self, match: str, where: SearchFilter, limit: int) -> list[tuple]:
+        return (
+            self._connection()
+            .execute(
+                f"SELECT {_CHUNK_COLUMNS}, {BM25} AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                f"WHERE chunks_fts MATCH ? AND {_FILTER} ORDER BY score LIMIT ?",
+                (match, *_filter_args(where), limit),
+            )
+            .fetchall()
+        )
+
+    def _document_frequencies(self, terms: list[str]) -> tuple[int, dict[str, int]]:
+        """Chunk count and, per term, how many chunks match it; cached until the index changes."""
+        version = self.index_version()
+        with self._lock:
+            if (
+                self._frequencies is None
+                or self._frequencies[0] != version
+                or len(self._frequencies[2]) > FREQUENCY_CACHE_TERMS
+            ):
+                rows = self._connection().execute("SELECT count(*) FROM chunks").fetchone()[0]
+                self._frequencies = (version, rows, {})
+            _, rows, cache = self._frequencies
+        connection = self._connection()
+        for term in terms:
+            if term not in cache:
+                cache[term] = connection.execute(
+                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{term}"',)
+                ).fetchone()[0]
+        return rows, {term: cache[term] for term in terms}
+
+    def search_vector(self, vector: Sequence[float], where: SearchFilter, limit: int) -> list[ScoredChunk]:
+        query = _normalised(vector)
+        if query is None or limit < 1:
+            return []
+        rows = self._connection().execute(
+            f"SELECT {_CHUNK_COLUMNS}, c.embedding FROM chunks c WHERE c.embedding IS NOT NULL AND {_FILTER}",
+            _filter_args(where),
+        )
+        scored = ((sum(a * b for a, b in zip(query, array("f", row[-1]), strict=False)), row[:-1]) for row in rows)
+        best = heapq.nlargest(limit, scored, key=lambda item: item[0])
+        return [ScoredChunk(_chunk(row), score) for score, row in best]
+
+    def index_version(self) -> int:
+        return int(self.get_meta("index_version") or 0)
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._connection().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as connection:
+            connection.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+
+def _filter_args(where: SearchFilter) -> tuple[object, ...]:
+    since = where.updated_since.isoformat() if where.updated_since else ""
+    return (where.max_rank, f"|{where.purpose}|", since)
+
+
+def _any_of(terms: tuple[str, ...] | list[str]) -> str:
+    return " OR ".join(f'"{term}"' for term in terms)
+
+
+def _encode_uses(uses: Sequence[str]) -> str:
+    """`|a|b|`: lets SQL test membership with instr() and no JSON functions."""
+    return "|" + "|".join(uses) + "|"
+
+
+def _encode_vector(vector: Sequence[float] | None) -> bytes | None:
+    normalised = _normalised(vector) if vector is not None else None
+    return array("f", normalised).tobytes() if normalised is not None else None
+
+
+def _normalised(vector: Sequence[float]) -> list[float] | None:
+    norm = math.sqrt(sum(value * value for value in vector))
+    return [value / norm for value in vector] if norm else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _chunk(row: Sequence) -> ChunkRecord:
+    return ChunkRecord(
+        id=row[0],
+        document_id=row[1],
+        ordinal=row[2],
+        heading=row[3],
+        text=row[4],
+        start=row[5],
+        end=row[6],
+        classification=CLEARANCES[row[7]],
+        updated_date=date.fromisoformat(row[8]),
+        permissible_use=tuple(use for use in row[9].split("|") if use),
+    )
+
+
+def _document(row: Sequence) -> DocumentRecord:
+    return DocumentRecord(
+        id=row[0],
+        title=row[1],
+        source=row[2],
+        owner=row[3],
+        classification=row[4],
+        effective_date=date.fromisoformat(row[5]) if row[5] else None,
+        updated_date=date.fromisoformat(row[6]),
+        permissible_use=tuple(json.loads(row[7])),
+        format=row[8],
+        origin=row[9],
+        content_hash=row[10],
+        fingerprint=row[11],
+        chunk_count=row[12],
+        ingested_at=row[13],
+    )

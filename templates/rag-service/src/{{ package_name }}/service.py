@@ -1,0 +1,272 @@
+"""The retrieval service: ingest documents, answer questions with citations, under every control.
+
+One object per process, shared by the API, the CLI, the demo and the evals, so they
+cannot drift apart. Model calls go through `runtime.complete` (guards, budget, gateway,
+audit, telemetry); steps without a model (ingest, delete, refusals) are audited with
+`runtime.record`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from .answer_cache import AnswerCache
+from .answering import DONT_KNOW, Evidence, check_citations, prepare_evidence, user_message
+from .config import RagSettings, get_rag_settings
+from .ingest.metadata import DocumentMetadata
+from .ingest.parsers import ParseError, parse_content
+from .ingest.pipeline import Ingestor, IngestReport, Outcome
+from .platform.assets import load_prompt
+from .platform.auth import Caller
+from .platform.guardrails import scan_context
+from .platform.runtime import Refused, Runtime
+from .retrieval.backends import open_store
+from .retrieval.models import CLEARANCE_RANK, DocumentRecord
+from .retrieval.retriever import RetrievalLeak, RetrievedChunk, Retriever
+from .retrieval.store import ChunkStore
+
+FEATURE = "answer"
+PROMPT_NAME = "answer"
+
+
+class IngestDenied(PermissionError):
+    """The caller may not write a document at this classification (or overwrite this one)."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a statement comes from: chunk, document and character span in its extracted text."""
+
+    tag: str
+    chunk_id: str
+    document_id: str
+    title: str
+    source: str
+    heading: str
+    start: int
+    end: int
+    classification: str
+    updated_date: date
+    stale: bool
+    quote: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    refused: bool
+    citations: list[Citation]
+    retrieved: list[RetrievedChunk]
+    prompt_version: str
+    reason: str | None = None
+    cached: bool = False
+    cost_usd: float = 0.0
+    audit_seq: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class RagService:
+    def __init__(
+        self,
+        runtime: Runtime,
+        store: ChunkStore,
+        config: RagSettings | None = None,
+        *,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.runtime = runtime
+        self.store = store
+        self.config = config or get_rag_settings()
+        embed = runtime.gateway.embed if self.config.hybrid else None
+        settings = runtime.settings
+        self.ingestor = Ingestor(
+            store,
+            self.config,
+            embed=embed,
+            embedding_model=f"{settings.model_provider}:{settings.embedding_model}",
+            today=today,
+        )
+        self.retriever = Retriever(store, self.config, embed=embed, today=today)
+        self.prompt = load_prompt(settings, PROMPT_NAME)
+        self.cache: AnswerCache[Answer] = AnswerCache(self.config.answer_cache_size)
+
+    @classmethod
+    def open(cls, runtime: Runtime, config: RagSettings | None = None, *, namespace: str = "main") -> RagService:
+        config = config or get_rag_settings()
+        return cls(runtime, open_store(runtime.settings, config, namespace=namespace), config)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- answering -------------------------------------------------------------------------
+
+    def ask(self, question: str, caller: Caller, *, top_k: int | None = None) -> Answer:
+        """Answer from the chunks `caller` may see, citing them; "I don't know" without evidence."""
+        actor = caller.client_id
+        question = self.runtime.guard_input(" ".join(question.split()), actor=actor, feature=FEATURE).text
+        key = AnswerCache.key(question, caller.clearance, self.store.index_version(), top_k, self.prompt.ref)
+        if (hit := self.cache.get(key)) is not None:
+            seq = self.runtime.record(actor=actor, action="rag.query", decision="answered:cache", details={})
+            return replace(hit, cached=True, cost_usd=0.0, audit_seq=seq)
+        try:
+            with self.runtime.telemetry.span("rag.retrieve", backend=self.config.retrieval_backend):
+                retrieved = self.retriever.search(question, caller.clearance, limit=top_k)
+        except RetrievalLeak as leak:
+            self.runtime.record(actor=actor, action="rag.query", decision=f"refused:{leak.control}", details={})
+            raise Refused(leak.control, str(leak)) from leak
+        evidence = self._guarded(prepare_evidence(retrieved, scan_context), actor)
+        answer = self._answer(question, evidence, retrieved, actor)
+        self.cache.put(key, answer)
+        return answer
+
+    def _answer(self, question: str, evidence: list[Evidence], retrieved: list[RetrievedChunk], actor: str) -> Answer:
+        details = {"retrieved": [item.chunk.id for item in retrieved], "prompt": self.prompt.ref}
+        if not evidence:
+            seq = self.runtime.record(actor=actor, action="rag.query", decision="no-evidence", details=details)
+            return Answer(DONT_KNOW, True, [], retrieved, self.prompt.ref, "no retrieved source", audit_seq=seq)
+        governed = self.runtime.complete(
+            feature=FEATURE,
+            actor=actor,
+            system=self.prompt.text,
+            user=user_message(question, evidence),
+            prompt_version=self.prompt.ref,
+        )
+        check = check_citations(governed.text, [item.tag for item in evidence])
+        notes = list(governed.notes) + [
+            f"{item.tag}: instructions removed from source" for item in evidence if item.neutralised
+        ]
+        if check.problem is not None:
+            seq = self.runtime.record(
+                actor=actor,
+                action="rag.query",
+                decision="withheld:citations",
+                details={**details, "reason": check.problem},
+            )
+            reason = f"citations: {check.problem}; answer withheld"
+            return Answer(
+                DONT_KNOW,
+                True,
+                [],
+                retrieved,
+                self.prompt.ref,
+                reason,
+                cost_usd=governed.cost_usd,
+                audit_seq=seq,
+                notes=notes,
+            )
+        by_tag = {item.tag: item for item in evidence}
+        citations = [_citation(by_tag[tag]) for tag in check.cited]
+        decision = "refused:no-support" if check.says_unknown else "answered"
+        seq = self.runtime.record(
+            actor=actor,
+            action="rag.query",
+            decision=decision,
+            details={**details, "cited": [c.chunk_id for c in citations]},
+        )
+        reason = "no retrieved source supports an answer" if check.says_unknown else None
+        return Answer(
+            governed.text,
+            check.says_unknown,
+            citations,
+            retrieved,
+            self.prompt.ref,
+            reason,
+            cost_usd=governed.cost_usd,
+            audit_seq=seq,
+            notes=notes,
+        )
+
+    def _guarded(self, evidence: list[Evidence], actor: str) -> list[Evidence]:
+        """Evidence passes the same input guards as questions; a chunk a guard blocks is left out."""
+        kept = []
+        for item in evidence:
+            verdict = self.runtime.input_guards.run(item.text)
+            if verdict.action == "block":
+                self.runtime.record(
+                    actor=actor, action="rag.evidence", decision="dropped", details={"chunk": item.retrieved.chunk.id}
+                )
+                continue
+            kept.append(replace(item, text=verdict.text))
+        return kept
+
+    # -- documents -------------------------------------------------------------------------
+
+    def ingest_folder(self, folder, *, prune: bool = True, force: bool = False, actor: str = "cli") -> IngestReport:
+        report = self.ingestor.ingest_folder(folder, prune=prune, force=force)
+        self.runtime.record(
+            actor=actor,
+            action="rag.ingest",
+            decision="failed-some" if report.failed else "ok",
+            details={"folder": str(folder), "summary": report.summary(), "failed": sorted(report.failed)},
+        )
+        return report
+
+    def ingest_content(self, content: str, format: str, metadata: DocumentMetadata, caller: Caller) -> Outcome:
+        """Ingest one document sent over the API; the caller must be cleared for its classification."""
+        where = metadata.id or "document"
+        if len(content) > self.config.max_document_chars:
+            raise ParseError(f"{where}: content is longer than {self.config.max_document_chars} characters")
+        parsed = parse_content(content, format, where=where)
+        metadata = parsed.metadata.merged(metadata)
+        document_id = metadata.id or _derived_id(metadata.title or parsed.title, parsed.text)
+        classification = metadata.classification or self.config.default_classification
+        existing = self.store.get_document(document_id)
+        for label in filter(None, [classification, existing.classification if existing else None]):
+            if not caller.may_see(label):
+                raise IngestDenied(
+                    f"client {caller.client_id!r} (clearance {caller.clearance}) may not write {label} documents"
+                )
+        outcome = self.ingestor.ingest_parsed(
+            parsed, metadata, document_id=document_id, origin="api", source=metadata.source or f"api:{document_id}"
+        )
+        self.runtime.record(
+            actor=caller.client_id,
+            action="rag.ingest",
+            decision=outcome.status,
+            details={"document": document_id, "classification": classification, "duplicate_of": outcome.duplicate_of},
+        )
+        return outcome
+
+    def delete(self, document_id: str, caller: Caller) -> bool:
+        """Delete a document the caller may see; one it may not see is reported as absent."""
+        existing = self.store.get_document(document_id)
+        if existing is None or not caller.may_see(existing.classification):
+            return False
+        deleted = self.store.delete_document(document_id)
+        self.runtime.record(
+            actor=caller.client_id, action="rag.delete", decision="deleted", details={"document": document_id}
+        )
+        return deleted
+
+    def documents(self, caller: Caller) -> list[DocumentRecord]:
+        return self.store.list_documents(max_rank=CLEARANCE_RANK.get(caller.clearance, -1))
+
+
+def _citation(item: Evidence) -> Citation:
+    chunk, document = item.retrieved.chunk, item.retrieved.document
+    return Citation(
+        tag=item.tag,
+        chunk_id=chunk.id,
+        document_id=document.id,
+        title=document.title,
+        source=document.source,
+        heading=chunk.heading,
+        start=chunk.start,
+        end=chunk.end,
+        classification=chunk.classification,
+        updated_date=chunk.updated_date,
+        stale=item.retrieved.stale,
+        quote=item.text[:QUOTE_CHARS],
+    )
+
+
+QUOTE_CHARS = 400
+
+
+def _derived_id(title: str, text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80]
+    return slug or "doc-" + hashlib.sha256(text.encode()).hexdigest()[:12]
