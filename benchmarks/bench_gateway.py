@@ -10,6 +10,7 @@ Writes benchmarks/results/gateway.md.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import statistics
@@ -21,6 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PLATFORM_DIR = REPO / "templates" / "platform" / "src" / "{{ package_name }}" / "platform"
+FAKE_SERVER = REPO / "templates" / "platform" / "tests" / "platform" / "fake_openai_server.py"
 RESULTS = REPO / "benchmarks" / "results" / "gateway.md"
 
 PROMPT = "\n".join(
@@ -45,9 +47,12 @@ def load_gateway(workdir: Path):
     sys.path.insert(0, str(workdir))
     try:
         from benchbed.platform import gateway
-        from benchbed.platform.gateway import fake_openai_server
     except ModuleNotFoundError as error:
         sys.exit(f"bench_gateway needs {error.name}: run `python -m pip install httpx pydantic`")
+    spec = importlib.util.spec_from_file_location("fake_openai_server", FAKE_SERVER)
+    fake_openai_server = importlib.util.module_from_spec(spec)
+    sys.modules["fake_openai_server"] = fake_openai_server  # dataclasses resolve their module by name
+    spec.loader.exec_module(fake_openai_server)
     return gateway, fake_openai_server
 
 

@@ -124,7 +124,9 @@ def injection_quality(guards, data: EvalSet) -> list[tuple[str, str, str, str]]:
         counts = by_split(samples, blocked)
         rows.append((name, rate(*counts["all"]), rate(*counts["dev"]), rate(*counts["test"])))
     contexts = by_split(data.injected_documents, lambda s: guard.scan_context(s.text).action != "allow")
-    rows.append(("indirect (scan_context) documents", rate(*contexts["all"]), rate(*contexts["dev"]), rate(*contexts["test"])))
+    rows.append(
+        ("indirect (scan_context) documents", rate(*contexts["all"]), rate(*contexts["dev"]), rate(*contexts["test"]))
+    )
     return rows
 
 
@@ -141,10 +143,24 @@ def false_positives(guards, data: EvalSet, policies: Path) -> list[tuple[str, st
     documents = [s for s in data.benign if s.source == "benign:document"]
     for name, check in checks.items():
         rows.append(
-            (name, rate(sum(check(s.text) for s in requests), len(requests)), rate(sum(check(s.text) for s in documents), len(documents)))
+            (
+                name,
+                rate(sum(check(s.text) for s in requests), len(requests)),
+                rate(sum(check(s.text) for s in documents), len(documents)),
+            )
         )
+    stress = sum(injection.scan(s.text).action == "block" for s in data.hard_negatives)
+    rows.append(
+        (
+            "prompt_injection, stress set: documents made only of attack-like sentences",
+            "",
+            rate(stress, len(data.hard_negatives)),
+        )
+    )
     clean = sum(injection.scan_context(s.text).action != "allow" for s in data.clean_documents)
-    rows.append(("prompt_injection scan_context on clean retrieved documents", rate(clean, len(data.clean_documents)), ""))
+    rows.append(
+        ("prompt_injection scan_context on clean retrieved documents", rate(clean, len(data.clean_documents)), "")
+    )
     return rows
 
 
@@ -164,11 +180,21 @@ def pii_quality(guards, data: EvalSet, presidio) -> list[tuple[str, str, str]]:
     invalid_ours = sum(bool(guard.scan(s.text).findings) for s in data.invalid_pii)
     invalid_theirs = sum(bool(presidio(s.text)) for s in data.invalid_pii)
     rows.append(
-        ("false alarms on checksum-invalid look-alikes", rate(invalid_ours, len(data.invalid_pii)), rate(invalid_theirs, len(data.invalid_pii)))
+        (
+            "false alarms on checksum-invalid look-alikes",
+            rate(invalid_ours, len(data.invalid_pii)),
+            rate(invalid_theirs, len(data.invalid_pii)),
+        )
     )
     benign_theirs = sum(bool(presidio(s.text)) for s in data.benign)
     benign_ours = sum(bool(guard.scan(s.text).findings) for s in data.benign)
-    rows.append(("false alarms on benign business text", rate(benign_ours, len(data.benign)), rate(benign_theirs, len(data.benign))))
+    rows.append(
+        (
+            "false alarms on benign business text",
+            rate(benign_ours, len(data.benign)),
+            rate(benign_theirs, len(data.benign)),
+        )
+    )
     return rows
 
 
@@ -188,19 +214,26 @@ def secrets_quality(guards, data: EvalSet, detect_secrets) -> list[tuple[str, st
     rows = [(kind, rate(*ours[kind]), rate(*theirs[kind])) for kind in sorted(ours)]
     benign_ours = sum(bool(guard.scan(s.text).findings) for s in data.benign)
     benign_theirs = sum(bool(detect_secrets(s.text)) for s in data.benign)
-    rows.append(("false alarms on benign business text", rate(benign_ours, len(data.benign)), rate(benign_theirs, len(data.benign))))
+    rows.append(
+        (
+            "false alarms on benign business text",
+            rate(benign_ours, len(data.benign)),
+            rate(benign_theirs, len(data.benign)),
+        )
+    )
     return rows
 
 
-def policy_quality(guards, data: EvalSet, policies: Path) -> list[tuple[str, str]]:
+def policy_quality(guards, data: EvalSet, policies: Path) -> list[tuple[str, str, str, str]]:
     guard = guards.PolicyGuard.from_dir(policies)
     sources: dict[str, list[Sample]] = defaultdict(list)
     for sample in data.harmful:
         sources[sample.source].append(sample)
-    return [
-        (name, rate(sum(guard.scan(s.text).action == "block" for s in samples), len(samples)))
-        for name, samples in sorted(sources.items())
-    ]
+    rows = []
+    for name, samples in sorted(sources.items()):
+        counts = by_split(samples, lambda s: guard.scan(s.text).action == "block")
+        rows.append((name, rate(*counts["all"]), rate(*counts["dev"]), rate(*counts["test"])))
+    return rows
 
 
 # --------------------------------------------------------------------------- cost
@@ -260,51 +293,67 @@ def main() -> None:
     input_pipeline, _ = guards.build_pipelines(Config(), POLICIES)
     texts = requests_2kb(data, args.requests, random.Random(args.seed))
     size = statistics.mean(len(text) for text in texts)
+    slow_repeat = max(1, args.repeat // 5)
+    pipeline, pii, secrets, presidio_row, ds_row = (
+        "guard pipeline: pii, secrets, prompt_injection, policy",
+        "guard `pii`",
+        "guard `secrets`",
+        "Presidio AnalyzerEngine (pattern recognizers, `no_op` NLP engine)",
+        "detect-secrets (file scan: default plugins and filters)",
+    )
     cost = {
-        "guard pipeline (pii, secrets, prompt_injection, policy)": timings(input_pipeline.run, texts, args.repeat),
-        "guard `pii` alone": timings(guards.PiiGuard().scan, texts, args.repeat),
-        "guard `secrets` alone": timings(guards.SecretsGuard().scan, texts, args.repeat),
-        "Presidio AnalyzerEngine, pattern recognizers, no_op NLP": timings(presidio, texts, max(1, args.repeat // 5)),
-        "detect-secrets file scan (default plugins + filters)": timings(detect_secrets, texts, max(1, args.repeat // 5)),
+        pipeline: timings(input_pipeline.run, texts, args.repeat),
+        pii: timings(guards.PiiGuard().scan, texts, args.repeat),
+        secrets: timings(guards.SecretsGuard().scan, texts, args.repeat),
+        "guard `prompt_injection`": timings(guards.PromptInjectionGuard().scan, texts, args.repeat),
+        "guard `policy`": timings(guards.PolicyGuard.from_dir(POLICIES).scan, texts, args.repeat),
+        presidio_row: timings(presidio, texts, slow_repeat),
+        ds_row: timings(detect_secrets, texts, slow_repeat),
     }
     pii_rows = pii_quality(guards, data, presidio)
     secret_rows = secrets_quality(guards, data, detect_secrets)
     pii_all = next(row for row in pii_rows if row[0] == "**all PII**")
     secrets_all = next(row for row in secret_rows if row[0] == "**all secrets**")
+    injection_rows = injection_quality(guards, data)
     recall_beside = {
-        "guard pipeline (pii, secrets, prompt_injection, policy)": f"PII {pii_all[1]}; secrets {secrets_all[1]}",
-        "guard `pii` alone": f"PII {pii_all[1]}",
-        "guard `secrets` alone": f"secrets {secrets_all[1]}",
-        "Presidio AnalyzerEngine, pattern recognizers, no_op NLP": f"PII {pii_all[2]}",
-        "detect-secrets file scan (default plugins + filters)": f"secrets {secrets_all[2]}",
+        pipeline: f"PII {pii_all[1]}; secrets {secrets_all[1]}; injection {injection_rows[0][1]}",
+        pii: f"PII {pii_all[1]}",
+        secrets: f"secrets {secrets_all[1]}",
+        "guard `prompt_injection`": f"injection {injection_rows[0][1]}",
+        "guard `policy`": "see the policy table",
+        presidio_row: f"PII {pii_all[2]}",
+        ds_row: f"secrets {secrets_all[2]}",
     }
-    pipeline_p50 = cost["guard pipeline (pii, secrets, prompt_injection, policy)"][0]
-    presidio_p50 = cost["Presidio AnalyzerEngine, pattern recognizers, no_op NLP"][0]
+    ratio = {
+        "pipeline (4 guards) vs Presidio (PII only)": cost[presidio_row][0] / cost[pipeline][0],
+        "`pii` guard vs Presidio (same job)": cost[presidio_row][0] / cost[pii][0],
+        "`secrets` guard vs detect-secrets (same job)": cost[ds_row][0] / cost[secrets][0],
+    }
 
     report = "\n\n".join(
         [
             "# Guardrails: quality and cost",
-            f"Generated by `benchmarks/bench_guards.py` (seed {args.seed}); {len(texts)} requests of "
-            f"{size:.0f} characters on average, {args.repeat} passes. Recall counts a planted value as found "
-            "when a finding of the right type overlaps it. `dev`/`test`: a hash split of the set; rules were "
-            "tuned on `dev` only.",
-            "## Cost per ~2 KB request (ms)",
+            f"Generated by `benchmarks/bench_guards.py` (seed {args.seed}), single-threaded on the project's 2-core machine: "
+            f"{len(texts)} business requests of {size:.0f} characters on average (a third carry one PII value), "
+            f"{args.repeat} timing passes ({slow_repeat} for the slower comparison tools). Recall counts a planted "
+            "value as found when a finding of the right type overlaps it. `dev`/`test` is a hash split of the "
+            "labelled set: rules were tuned looking at `dev` only, `test` shows how that generalises.",
+            "## Cost per ~2 KB request",
             table(
-                ("scanner", "p50 ms", "p95 ms", "recall on the same labelled set"),
+                ("scanner", "p50 ms", "p95 ms", "recall on the labelled set"),
                 [(name, f"{p50:.3f}", f"{p95:.3f}", recall_beside[name]) for name, (p50, p95) in cost.items()],
             ),
-            f"Guard pipeline p50 is **{presidio_p50 / pipeline_p50:.0f}x** faster than Presidio's pattern-only analyzer "
-            "while covering secrets, injection and policy as well.",
-            "## Prompt injection: recall (blocked share of attacks)",
-            table(("source", "all", "dev", "test"), injection_quality(guards, data)),
+            "Speed-up at p50: " + "; ".join(f"{name} **{value:.0f}x**" for name, value in ratio.items()) + ".",
+            "## Prompt injection: recall (share of attacks blocked)",
+            table(("source", "all", "dev", "test"), injection_rows),
             "## False positives on benign text",
             table(("guard", "business requests", "~2 KB business documents"), false_positives(guards, data, POLICIES)),
             "## PII recall by type (faker values in business sentences)",
             table(("type", "guard `pii`", "Presidio (patterns only)"), pii_rows),
             "## Secrets recall by kind (synthetic credentials in published formats)",
             table(("kind", "guard `secrets`", "detect-secrets"), secret_rows),
-            "## Policy guard: harmful requests blocked by `policies/denied_topics.yml`",
-            table(("source", "blocked"), policy_quality(guards, data, POLICIES)),
+            "## Policy guard: harmful requests blocked by the shipped `policies/denied_topics.yml`",
+            table(("source", "all", "dev", "test"), policy_quality(guards, data, POLICIES)),
         ]
     )
     print(report)

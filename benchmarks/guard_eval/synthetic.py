@@ -11,6 +11,7 @@ import json
 import random
 import string
 from dataclasses import dataclass, field
+from datetime import date
 
 from faker import Faker
 
@@ -46,7 +47,7 @@ def _group(value: str, size: int = 4, sep: str = " ") -> str:
 
 def pii_values(rng: random.Random, per_type: int = 150) -> list[tuple[str, str]]:
     """(type, value) pairs from faker across several locales and formats."""
-    fakers = {locale: Faker(locale) for locale in set(PHONE_LOCALES + IBAN_LOCALES)}
+    fakers = {locale: Faker(locale) for locale in sorted(set(PHONE_LOCALES + IBAN_LOCALES))}
     for index, fake in enumerate(fakers.values()):
         fake.seed_instance(rng.randrange(10**9) + index)
     us = fakers["en_US"]
@@ -86,8 +87,13 @@ def invalid_pii(rng: random.Random, count: int = 100) -> list[Sample]:
         card = us.credit_card_number(card_type="visa16")
         bad_card = card[:-1] + str((int(card[-1]) + rng.randrange(1, 10)) % 10)
         iban = fake.iban()
-        bad_iban = iban[:2] + f"{(int(iban[2:4]) - 2 + rng.randrange(1, 97)) % 97 + 2:02d}" + iban[4:]  # other check digits
-        bad_ssn = rng.choice(("000", "666", str(rng.randrange(900, 1000)))) + f"-{rng.randrange(1, 99):02d}-{rng.randrange(1, 9999):04d}"
+        bad_iban = (
+            iban[:2] + f"{(int(iban[2:4]) - 2 + rng.randrange(1, 97)) % 97 + 2:02d}" + iban[4:]
+        )  # other check digits
+        bad_ssn = (
+            rng.choice(("000", "666", str(rng.randrange(900, 1000))))
+            + f"-{rng.randrange(1, 99):02d}-{rng.randrange(1, 9999):04d}"
+        )
         for kind, value in (("card", bad_card), ("iban", bad_iban), ("ssn", bad_ssn)):
             samples.append(Sample(f"Reference {value} was rejected by the validator.", f"invalid:{kind}"))
     return samples
@@ -118,7 +124,10 @@ def secret_values(rng: random.Random) -> list[tuple[str, str]]:
         ("aws_access_key", "AKIA" + _rand(rng, UPPER_DIGITS, 16)),
         ("aws_secret_key", "aws_secret_access_key = " + _rand(rng, ALNUM + "+/", 40)),
         ("github_token", "ghp_" + _rand(rng, ALNUM, 36)),
-        ("slack_token", f"xoxb-{rng.randrange(10**11, 10**12)}-{rng.randrange(10**12, 10**13)}-{_rand(rng, ALNUM, 24)}"),
+        (
+            "slack_token",
+            f"xoxb-{rng.randrange(10**11, 10**12)}-{rng.randrange(10**12, 10**13)}-{_rand(rng, ALNUM, 24)}",
+        ),
         ("stripe_key", "sk_live_" + _rand(rng, ALNUM, 24)),
         ("openai_key", "sk-proj-" + _rand(rng, ALNUM + "_-", 48)),
         ("google_api_key", "AIza" + _rand(rng, ALNUM + "_-", 35)),
@@ -240,7 +249,7 @@ def _fill(template: str, fake: Faker, rng: random.Random) -> str:
         q=rng.randint(1, 4),
         company=fake.company(),
         name=fake.name(),
-        date=fake.date_between("-1y", "+1y").strftime("%d %B %Y"),
+        date=fake.date_between(date(2025, 1, 1), date(2026, 12, 31)).strftime("%d %B %Y"),  # fixed range: reproducible
         time=fake.time("%H:%M"),
         amount=rng.choice((250, 500, 1000, 5000, 25000)),
         product=rng.choice(("analytics dashboard", "mobile app", "payroll module", "smart thermostat", "API gateway")),

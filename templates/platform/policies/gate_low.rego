@@ -81,11 +81,13 @@ deny contains {"control": "low.guards_on", "message": msg} if {
 deny contains {"control": "low.guards_on", "message": msg} if {
 	applies("low.guards_on")
 	input.guards.error == null
-	configured := {g | some g in input.guards.configured_input} | {g | some g in input.guards.configured_output}
-	running := {g | some g in input.guards.active_input} | {g | some g in input.guards.active_output}
-	idle := (configured & (required_input_guards | required_output_guards)) - running
+	some side in ["input", "output"]
+	required := {"input": required_input_guards, "output": required_output_guards}[side]
+	configured := {g | some g in input.guards[concat("_", ["configured", side])]}
+	running := {g | some g in input.guards[concat("_", ["active", side])]}
+	idle := (configured & required) - running
 	count(idle) > 0
-	msg := concat("", ["guard(s) ", concat(", ", sort(idle)), " are configured but not running in the runtime"])
+	msg := concat("", [side, " guard(s) ", concat(", ", sort(idle)), " are configured but not running in the runtime"])
 }
 
 # -- low.secrets_clean --------------------------------------------------------------------------

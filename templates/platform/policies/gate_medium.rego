@@ -19,11 +19,8 @@ catalog["medium.rollback_plan"] := {"tier": "medium", "title": "Rollback plan is
 
 epsilon := 0.000000001
 
-# Money scales with the model, so its tolerance is relative; scores in 0..1 use an absolute one.
-relative_tolerance_metrics := {"cost_per_case_usd"}
-
-# Machine-dependent figures are held to thresholds only.
-not_compared_to_baseline := {"latency_p50_s", "latency_p95_s", "error_rate"}
+# A regression is a quality score worse than the baseline; latency and cost are held to thresholds.
+not_compared_to_baseline := {"latency_p50_s", "latency_p95_s", "cost_per_case_usd", "error_rate"}
 
 eval_problem contains msg if {
 	not input.evals.found
@@ -87,19 +84,15 @@ deny contains {"control": "medium.eval_thresholds", "message": msg} if {
 
 regressed(name, before, now) if {
 	metric_direction(name) == "higher"
-	now < before - allowed(name, before) - epsilon
+	now < (before - input.governance.evals.regression_tolerance) - epsilon
 }
 
 regressed(name, before, now) if {
 	metric_direction(name) == "lower"
-	now > before + allowed(name, before) + epsilon
+	now > (before + input.governance.evals.regression_tolerance) + epsilon
 }
 
 metric_direction(name) := object.get(input.evals.directions, name, "higher")
-
-allowed(name, before) := before * input.governance.evals.regression_tolerance if name in relative_tolerance_metrics
-
-allowed(name, _) := input.governance.evals.regression_tolerance if not name in relative_tolerance_metrics
 
 regression contains msg if {
 	some name, before in input.evals.baseline.metrics

@@ -27,7 +27,7 @@ def open_service() -> ProposalService:
 def pending() -> None:
     """List proposals waiting for a human decision (decide them on the reviewer page)."""
     service = open_service()
-    waiting = service.list(State.PENDING_REVIEW, limit=500)
+    waiting = service.list_proposals(State.PENDING_REVIEW, limit=500)
     for proposal in waiting:
         who = f"by {proposal.proposed_by}  expires {proposal.expires_at}"
         typer.echo(f"{proposal.id}  {proposal.risk:<6} {proposal.action:<14} {who}")

@@ -121,7 +121,7 @@ class ProposalService:
         with self.store.reading() as conn:
             return self._load(conn, proposal_id)
 
-    def list(self, state: State | None = None, limit: int = 50) -> list[Proposal]:
+    def list_proposals(self, state: State | None = None, limit: int = 50) -> list[Proposal]:
         self.expire_due()
         return self.store.recent(state, limit)
 

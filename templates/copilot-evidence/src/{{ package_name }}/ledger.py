@@ -116,7 +116,8 @@ class EvidenceLedger:
         with self.reading() as conn:
             rows = conn.execute("SELECT * FROM sources ORDER BY id").fetchall()
         found = [Source(**dict(row)) for row in rows]
-        return found if ids is None else [source for source in found if source.id in set(ids)]
+        wanted = None if ids is None else set(ids)
+        return found if wanted is None else [source for source in found if source.id in wanted]
 
     def add_draft(self, conn: sqlite3.Connection, draft: Draft) -> None:
         conn.execute(

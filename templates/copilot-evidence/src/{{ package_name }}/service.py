@@ -163,7 +163,8 @@ class CopilotService:
             unknown = sorted(set(source_ids) - known)
             if unknown:
                 raise InvalidRequest(f"source_ids: unknown source id(s) {unknown}")
-            registered = [source for source in registered if source.id in set(source_ids)]
+            chosen = set(source_ids)
+            registered = [source for source in registered if source.id in chosen]
         limit = self.policy.max_sources_per_draft
         if len(registered) > limit:
             raise InvalidRequest(f"source_ids: {len(registered)} sources selected; at most {limit} per draft")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .ingest.metadata import DocumentMetadata
 from .retrieval.models import DocumentRecord
@@ -15,30 +15,29 @@ Clearance = Literal["public", "internal", "confidential", "restricted"]
 
 
 def _clean(value: str) -> str:
-    """Reject text that cannot be stored or hashed (lone surrogates, NUL) with a 422, not a 500."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ValueError("must be valid Unicode text (no lone surrogates)") from error
-    return value
+    """Drop NUL characters and replace lone surrogates: neither can be stored, hashed or indexed."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must contain some text")
+def _iso_date(value: object) -> object:
+    """JSON dates are ISO strings; a number would otherwise be read as a Unix timestamp."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO date string such as 2026-01-31")
     return value
 
 
 CleanText = Annotated[str, AfterValidator(_clean)]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+NOT_BLANK = r"\S"
 
 
 class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: Annotated[CleanText, Field(min_length=1, max_length=2000), AfterValidator(_not_blank)]
-    top_k: int | None = Field(default=None, ge=1, le=20, description="Chunks to retrieve (default from settings)")
+    question: Annotated[CleanText, Field(min_length=1, max_length=2000, pattern=NOT_BLANK)]
+    top_k: int | None = Field(
+        default=None, ge=1, le=20, strict=True, description="Chunks to retrieve (default from settings)"
+    )
 
 
 class CitationOut(BaseModel):
@@ -89,15 +88,32 @@ class QueryResponse(BaseModel):
 class DocumentIn(DocumentMetadata):
     """A document sent over the API; metadata fields override any front matter in `content`."""
 
-    content: Annotated[CleanText, Field(min_length=1, max_length=2_000_000), AfterValidator(_not_blank)]
+    content: Annotated[CleanText, Field(min_length=1, max_length=2_000_000, pattern=NOT_BLANK)]
     format: Literal["markdown", "text", "html"] = "markdown"
     title: Annotated[CleanText, Field(max_length=300)] | None = None
     source: Annotated[CleanText, Field(max_length=1000)] | None = None
     owner: Annotated[CleanText, Field(max_length=200)] | None = None
     classification: Clearance | None = None
+    effective_date: IsoDate | None = None
+    updated_date: IsoDate | None = None
 
     def metadata(self) -> DocumentMetadata:
         return DocumentMetadata.model_validate(self.model_dump(exclude={"content", "format"}))
+
+
+class ErrorBody(BaseModel):
+    """What every refusal looks like: the control or check that refused, and why."""
+
+    error: str
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"description": "Body is not valid JSON"},
+    401: {"model": ErrorBody, "description": "Missing or unknown API key"},
+    403: {"model": ErrorBody, "description": "Key lacks the scope, or clearance for the document"},
+    429: {"model": ErrorBody, "description": "Rate limit exceeded for this client"},
+}
 
 
 class IngestResult(BaseModel):

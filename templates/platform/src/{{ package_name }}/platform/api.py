@@ -37,7 +37,8 @@ def require_scope(scope: str) -> Callable[[Request], Caller]:
     def dependency(request: Request) -> Caller:
         header = request.headers.get("authorization", "")
         key = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
-        return request.app.state.clients.authenticate(key, scope)
+        remote = request.client.host if request.client else "unknown"
+        return request.app.state.clients.authenticate(key, scope, remote=remote)
 
     return dependency
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 CLEARANCES = ("public", "internal", "confidential", "restricted")
 SCOPES = ("query", "ingest", "approve", "admin")
 LOCAL_DEV_KEY = "local-dev-key"
+FAILED_AUTH_PER_MINUTE = 30
 
 
 class ApiClient(BaseModel):
@@ -63,7 +64,9 @@ class ClientRegistry:
     def local_default(cls) -> ClientRegistry:
         return cls({"local-dev": ApiClient(key=LOCAL_DEV_KEY, scopes=list(SCOPES), clearance="confidential")})
 
-    def authenticate(self, key: str | None, scope: str) -> Caller:
+    def authenticate(self, key: str | None, scope: str, *, remote: str = "unknown") -> Caller:
+        if not self._limiter.allow(f"failed-auth:{remote}", FAILED_AUTH_PER_MINUTE, consume=False):
+            raise AuthError(429, "too many failed authentication attempts; wait a minute")
         if not key:
             raise AuthError(401, "missing credentials: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
         for name, client in self._clients.items():
@@ -73,6 +76,7 @@ class ClientRegistry:
                 if not self._limiter.allow(name, client.rate_per_minute):
                     raise AuthError(429, f"rate limit of {client.rate_per_minute}/min exceeded for client {name!r}")
                 return Caller(name, frozenset(client.scopes), client.clearance)
+        self._limiter.allow(f"failed-auth:{remote}", FAILED_AUTH_PER_MINUTE)  # key guessing costs a token
         raise AuthError(401, "unknown API key")
 
 
@@ -84,7 +88,8 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def allow(self, client: str, per_minute: int) -> bool:
+    def allow(self, client: str, per_minute: int, *, consume: bool = True) -> bool:
+        """True if `client` has a token left; `consume=False` only looks."""
         rate = per_minute / 60.0
         with self._lock:
             now = self._clock()
@@ -93,5 +98,5 @@ class RateLimiter:
             if tokens < 1.0:
                 self._buckets[client] = (tokens, now)
                 return False
-            self._buckets[client] = (tokens - 1.0, now)
+            self._buckets[client] = (tokens - 1.0 if consume else tokens, now)
             return True

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .governance import ConfigError
 from .pattern import PatternHooks
 from .runtime import Runtime
-from .settings import get_settings
+from .settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from .evals import SuiteResult
 
 Workers = Annotated[int, typer.Option(min=1, max=64, help="Cases answered in parallel")]
 
@@ -41,16 +44,26 @@ def add_gate_commands(
             bool, typer.Option(help="Add the model-graded groundedness metric (one call per case)")
         ] = False,
         fail_on_regression: Annotated[bool, typer.Option(help="Exit 1 on a missed threshold or a regression")] = False,
+        pin: Annotated[
+            list[str] | None, typer.Option(help="Serve prompt NAME@VERSION for this run (repeatable)")
+        ] = None,
+        replay: Annotated[
+            Path | None, typer.Option(help="Answer recorded requests (JSONL) instead of the golden set")
+        ] = None,
         out: Annotated[Path | None, typer.Option(help="Report folder (default: var/evals)")] = None,
     ) -> None:
         """Run the golden eval set, compare with thresholds and the baseline, write JSON/Markdown/HTML."""
         from .evals import run_suite
+        from .evals.datasets import load_replay
 
         runtime = open_runtime()
         try:
+            runtime.settings = _pinned(runtime, pin or [])
+            datasets = [load_replay(replay)] if replay else None
             result = run_suite(
                 runtime,
                 hooks.predict,
+                datasets=datasets,
                 names=dataset or None,
                 workers=workers,
                 model_graded=model_graded,
@@ -61,27 +74,7 @@ def add_gate_commands(
             raise fail(str(error)) from error
         finally:
             runtime.close()
-        doc = result.document
-        typer.echo(
-            f"eval: {doc['cases_total']} cases from {len(doc['datasets'])} dataset(s) in {doc['duration_s']} s,"
-            f" {doc['errors']} errors; provider {doc['provider']}, model {doc['model']}"
-        )
-        for check in doc["thresholds"]:
-            if not check["passed"]:
-                typer.echo(
-                    f"  threshold missed: {check['key']} = {check['value']} ({check['bound']} {check['threshold']})"
-                )
-        for comparison in doc["baseline"]["comparisons"]:
-            if comparison["regressed"]:
-                typer.echo(f"  regressed: {comparison['metric']} {comparison['baseline']} -> {comparison['value']}")
-        baseline = (
-            "baseline updated"
-            if update_baseline
-            else ("no regression" if not result.regressions else f"{len(result.regressions)} regression(s)")
-        )
-        typer.echo(
-            f"  thresholds {'met' if result.thresholds_met else 'MISSED'}; {baseline}; report {result.paths['html']}"
-        )
+        _print_eval(result, update_baseline)
         if result.run.errors:
             first = next(r for r in result.run.results if r.error)
             raise fail(f"{result.run.errors} eval case(s) crashed; first: {first.case.id}: {first.error}")
@@ -90,7 +83,7 @@ def add_gate_commands(
 
     @app.command()
     def shadow(
-        candidate: Annotated[Path | None, typer.Option(help="Candidate YAML (name, prompts, settings)")] = None,
+        candidate: Annotated[Path | None, typer.Option(help="Candidate YAML (name, prompts, settings, env)")] = None,
         replay: Annotated[Path | None, typer.Option(help="JSONL of recorded requests instead of the eval set")] = None,
         workers: Workers = 4,
         out: Annotated[Path | None, typer.Option(help="Report folder (default: var/shadow)")] = None,
@@ -157,3 +150,43 @@ def add_gate_commands(
         except ValueError as error:
             raise fail(str(error)) from error
         typer.echo(f"review recorded: {path} (commit it with the change it approves)")
+
+
+def _pinned(runtime: Runtime, pins: list[str]) -> Settings:
+    """Settings serving the pinned prompt versions (`answer@1.1.0`); checked before any case runs."""
+    from .assets import load_prompt
+
+    chosen = {}
+    for pin in pins:
+        name, _, version = pin.partition("@")
+        if not name or not version:
+            raise ConfigError(f"--pin {pin!r}: use NAME@VERSION, e.g. answer@1.1.0")
+        chosen[name] = version
+    if not chosen:
+        return runtime.settings
+    current = getattr(runtime.settings, "prompt_versions", None) or {}
+    settings = runtime.settings.model_copy(update={"prompt_versions": {**current, **chosen}})
+    for name in chosen:
+        load_prompt(settings, name)
+    return settings
+
+
+def _print_eval(result: SuiteResult, update_baseline: bool) -> None:
+    doc = result.document
+    typer.echo(
+        f"eval: {doc['cases_total']} cases from {len(doc['datasets'])} dataset(s) in {doc['duration_s']} s,"
+        f" {doc['errors']} errors; provider {doc['provider']}, model {doc['model']}"
+    )
+    for check in doc["thresholds"]:
+        if not check["passed"]:
+            typer.echo(f"  threshold missed: {check['key']} = {check['value']} ({check['bound']} {check['threshold']})")
+    for comparison in doc["baseline"]["comparisons"]:
+        if comparison["regressed"]:
+            typer.echo(f"  regressed: {comparison['metric']} {comparison['baseline']} -> {comparison['value']}")
+    if update_baseline:
+        baseline = "baseline updated"
+    else:
+        baseline = "no regression" if not result.regressions else f"{len(result.regressions)} regression(s)"
+    typer.echo(
+        f"  thresholds {'met' if result.thresholds_met else 'MISSED'}; {baseline}; report {result.paths['html']}"
+    )

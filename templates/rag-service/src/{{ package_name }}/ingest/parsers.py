@@ -53,6 +53,7 @@ class _SectionBuilder:
 
     def heading(self, level: int, title: str) -> None:
         self.flush()
+        title = _tidy(title)
         self.headings = [(lvl, text) for lvl, text in self.headings if lvl < level] + [(level, title)]
 
     def add(self, text: str) -> None:
@@ -252,6 +253,6 @@ def parse_file(path: Path, *, where: str) -> ParsedDocument:
 
 def _tidy(text: str) -> str:
     """Collapse runs of spaces and blank lines; keep paragraph breaks for sentence splitting."""
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [" ".join(line.replace("\x00", "").split()) for line in text.splitlines()]
     paragraphs = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", paragraphs).strip()

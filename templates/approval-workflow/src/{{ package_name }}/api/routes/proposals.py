@@ -44,7 +44,7 @@ def list_proposals(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[ProposalOut]:
     """Newest first; filter with `?state=pending_review`."""
-    return [ProposalOut.of(proposal) for proposal in service.list(state, limit)]
+    return [ProposalOut.of(proposal) for proposal in service.list_proposals(state, limit)]
 
 
 @router.get("/{proposal_id}")

@@ -74,14 +74,15 @@ def review_queue(request: Request, service: ProposalServiceDep, sessions: Sessio
     session = sessions.find(request.cookies.get(COOKIE))
     if session is None:
         return html(login_page())
-    pending = service.list(State.PENDING_REVIEW, limit=200)
+    pending = service.list_proposals(State.PENDING_REVIEW, limit=200)
     return html(queue_page(session.client_id, session.csrf_token, pending, notice=done and f"Recorded: {done}"))
 
 
 @router.post("/login")
 def login(request: Request, form: FormDep, service: ProposalServiceDep, sessions: SessionsDep) -> Response:
     try:
-        caller = request.app.state.clients.authenticate(form.get("api_key", ""), "approve")
+        remote = request.client.host if request.client else "unknown"
+        caller = request.app.state.clients.authenticate(form.get("api_key", ""), "approve", remote=remote)
     except AuthError as error:
         return html(login_page(error.detail), error.status)
     token, _ = sessions.open(caller.client_id)
@@ -116,7 +117,7 @@ def decide(
     try:
         decide_with(proposal_id, actor=session.client_id, note=form.get("note", ""))
     except ApprovalError as error:
-        pending = service.list(State.PENDING_REVIEW, limit=200)
+        pending = service.list_proposals(State.PENDING_REVIEW, limit=200)
         return html(queue_page(session.client_id, session.csrf_token, pending, error=error.detail), error.status)
     outcome = "approved" if decision == "approve" else "rejected"
     return RedirectResponse(f"/review?done={proposal_id}+{outcome}", status_code=303, headers=SECURITY_HEADERS)

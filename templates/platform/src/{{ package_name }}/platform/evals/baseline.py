@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 BASELINE_SCHEMA = "paved-roads/eval-baseline@1"
 EPSILON = 1e-9  # 0.8 - 0.02 is 0.7800000000000001 in floating point; equal must not regress
-RELATIVE_TOLERANCE_METRICS = frozenset({"cost_per_case_usd"})  # money scales with the model, not 0..1
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,7 @@ def compare_with_baseline(metrics: dict[str, float], baseline: dict[str, float],
         if now is None:
             comparisons.append(Comparison(name, before, None, None, direction, True))
             continue
-        allowed = before * tolerance if name in RELATIVE_TOLERANCE_METRICS else tolerance
-        regressed = now < before - allowed - EPSILON if direction == "higher" else now > before + allowed + EPSILON
+        regressed = now < before - tolerance - EPSILON if direction == "higher" else now > before + tolerance + EPSILON
         comparisons.append(Comparison(name, before, now, round(now - before, 6), direction, regressed))
     return comparisons
 
@@ -100,7 +98,7 @@ def write_baseline(path: Path, run: EvalRun) -> Path:
         "provider": run.provider,
         "datasets": {dataset.meta.name: dataset.meta.version for dataset in run.datasets},
         "cases": len(run.results),
-        "metrics": {k: v for k, v in run.metrics.items() if k not in NOT_COMPARED_TO_BASELINE and k != "error_rate"},
+        "metrics": {k: v for k, v in run.metrics.items() if k not in NOT_COMPARED_TO_BASELINE},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -20,11 +20,11 @@ from ..evals.fingerprint import config_fingerprint, config_parts
 from ..governance import ConfigError, Governance, load_governance
 from ..settings import Settings
 from .git import change_author, project_files
-from .repo_facts import codeowners, entry, rollback_plan, shown, template_drift, test_results
+from .repo_facts import codeowners, entry, junit_results, rollback_plan, shown, template_drift
 from .report_facts import eval_facts, shadow_facts
 from .reviews import normalize_handle, review_facts
 from .runtime_facts import audit_facts, budget_facts, guard_facts, open_runtime
-from .secrets_scan import scan_files
+from .secrets_scan import SecretScan
 from .waivers import load_waivers
 
 TIERS = ("low", "medium", "high")
@@ -40,21 +40,20 @@ class Facts:
 def collect_facts(settings: Settings, *, today: date) -> Facts:
     root = settings.project_root
     data_dir = settings.path(settings.data_dir)
+    files = project_files(root)
+    scan = _safely(lambda: SecretScan(root, files, cache=data_dir / "cache" / "secrets-scan.json"), None)
     governance, raw, gov_facts = _governance(settings)
     tier = governance.risk_tier if governance else (raw.get("risk_tier") if raw.get("risk_tier") in TIERS else "high")
     runtime, runtime_error = open_runtime(settings, governance)
     try:
-        files = project_files(root)
         parts = config_parts(settings)
         owners = sorted({normalize_handle(o) for o in (raw.get("owners") or [])} | set(_codeowner_handles(root)))
         author, aliases = change_author(root)
         sections: dict[str, dict[str, Any]] = {
             "governance": gov_facts,
-            "tests": test_results(root, data_dir / TEST_RESULTS),
+            "tests": junit_results(root, data_dir / TEST_RESULTS),
             "guards": guard_facts(raw, runtime, runtime_error),
-            "secrets": _safely(
-                lambda: scan_files(root, files, cache=data_dir / "cache" / "secrets-scan.json"), {"findings": []}
-            ),
+            "secrets": _safely(scan.result, {"findings": []}) if isinstance(scan, SecretScan) else scan,
             "budget": budget_facts(raw, runtime, runtime_error),
             "audit": audit_facts(raw, settings, runtime, runtime_error),
             "evals": eval_facts(settings, parts),
@@ -93,11 +92,12 @@ def _assets(settings: Settings, used: set[str]) -> tuple[list[dict[str, Any]], s
         return [], str(error)
 
 
-def _safely(collect: Any, fallback: dict[str, Any]) -> dict[str, Any]:
+def _safely(collect: Any, fallback: dict[str, Any] | None) -> Any:
+    """Run a collector; a failure becomes an `error` fact (its control fails), never a crashed gate."""
     try:
         return collect()
-    except Exception as error:  # noqa: BLE001 - a fact that cannot be read fails its control, it does not crash the gate
-        return {**fallback, "error": f"{type(error).__name__}: {error}", "evidence": []}
+    except Exception as error:  # noqa: BLE001
+        return {"findings": [], **(fallback or {}), "error": f"{type(error).__name__}: {error}", "evidence": []}
 
 
 def _number(value: Any, default: float) -> float:

@@ -12,10 +12,9 @@ import shutil
 import subprocess  # noqa: S404 - fixed argument lists, no shell
 from pathlib import Path
 
-# Directories that never hold committed source: skipped when git cannot list tracked files.
-UNTRACKED_DIRS = frozenset(
-    {".git", ".venv", "venv", "var", "node_modules", "__pycache__", ".pytest_cache", ".ruff_cache", "build", "dist"}
-)
+from ..evals.fingerprint import project_files
+
+__all__ = ["base_release", "change_author", "newest_tag", "project_files", "run_git"]
 
 
 def run_git(root: Path, *args: str, timeout_s: float = 10.0) -> str | None:
@@ -35,21 +34,6 @@ def run_git(root: Path, *args: str, timeout_s: float = 10.0) -> str | None:
 
 def is_repo(root: Path) -> bool:
     return run_git(root, "rev-parse", "--is-inside-work-tree") is not None
-
-
-def project_files(root: Path) -> list[Path]:
-    """Files that belong to the project: git's tracked files, else a walk that skips build output."""
-    listed = run_git(root, "ls-files", "-z")
-    if listed is not None and listed:
-        return sorted(root / name for name in listed.split("\0") if name and (root / name).is_file())
-    files = []
-    for path in root.rglob("*"):
-        relative = path.relative_to(root)
-        if any(part in UNTRACKED_DIRS or part.endswith(".egg-info") for part in relative.parts):
-            continue
-        if path.is_file():
-            files.append(path)
-    return sorted(files)
 
 
 def change_author(root: Path) -> tuple[str, list[str]]:

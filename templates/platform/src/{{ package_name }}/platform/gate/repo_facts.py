@@ -41,7 +41,7 @@ def shown(root: Path, path: Path) -> str:
         return str(path)
 
 
-def test_results(root: Path, path: Path) -> dict[str, Any]:
+def junit_results(root: Path, path: Path) -> dict[str, Any]:
     """Totals from pytest's JUnit XML, and the newest source file if it changed after the run."""
     facts: dict[str, Any] = {
         "found": path.is_file(),

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the signal table keeps each rule on one line so a reviewer reads it whole
 """Prompt-injection guard: direct jailbreaks in requests, indirect injections in retrieved documents.
 
 The text is first de-obfuscated (homoglyphs, zero-width characters, spaced-out and
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from .matching import HintGroup, Hints, compile_words, finditer_words
+from .matching import HintGroup, Hints, compile_words, finditer_words, hints_for, required_literals
 from .obfuscation import View, decoded_base64, despace, fold, unleet
 from .result import Action, Finding, GuardResult
 
@@ -40,15 +41,74 @@ _LEAK_VERBS = (
     r"|list|dump|leak|expose|share|copy|recite|provide|what (?:are|were|is|was)|what'?s|describe|paste|return|opposite of"
     r"|see|view|read|access|know|get|check|learn|console\.log|echo"
 )
-_SECRET_PROMPT = r"(?:system|initial|hidden|secret|starting|internal|developer|pre-?|base|opening)[ _-]?(?:prompts?|instructions?|directives)"
+_HIDDEN_PROMPT = r"(?:system|initial|hidden|secret|starting|internal|developer|pre-?|base|opening)[ _-]?(?:prompts?|instructions?|directives)"
 
-_VERB_HINTS = ("ignor", "disregard", "forget", "skip", "overrid", "bypass", "neglect", "abandon", "discard", "drop",
-               "erase", "reset", "set aside", "follow", "overrule", "throw out", "ditch")
-_RULE_HINTS = ("instruction", "prompt", "rule", "direction", "directive", "guideline", "guidance", "programming",
-               "training", "constraint", "restriction", "limitation", "polic", "context", "command", "order",
-               "conditioning", "safeguard", "filter", "guardrail", "input", "tos", "terms of service", "answer")
-_FREE_HINTS = ("no ", "without", "free ", "bound", "break", "bypass", "disable", "remove", "circumvent", "evade",
-               "around", "n't", "not ", "never", "beyond", "outside", "exempt", "liberat", "lift")
+_VERB_HINTS = (
+    "ignor",
+    "disregard",
+    "forget",
+    "skip",
+    "overrid",
+    "bypass",
+    "neglect",
+    "abandon",
+    "discard",
+    "drop",
+    "erase",
+    "reset",
+    "set aside",
+    "follow",
+    "overrule",
+    "throw out",
+    "ditch",
+)
+_RULE_HINTS = (
+    "instruction",
+    "prompt",
+    "rule",
+    "direction",
+    "directive",
+    "guideline",
+    "guidance",
+    "programming",
+    "training",
+    "constraint",
+    "restriction",
+    "limitation",
+    "polic",
+    "context",
+    "command",
+    "order",
+    "conditioning",
+    "safeguard",
+    "filter",
+    "guardrail",
+    "input",
+    "tos",
+    "terms of service",
+    "answer",
+)
+_FREE_HINTS = (
+    "no ",
+    "without",
+    "free ",
+    "bound",
+    "break",
+    "bypass",
+    "disable",
+    "remove",
+    "circumvent",
+    "evade",
+    "around",
+    "n't",
+    "not ",
+    "never",
+    "beyond",
+    "outside",
+    "exempt",
+    "liberat",
+    "lift",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +128,9 @@ class Signal:
 
 
 def _signal(family: str, weight: float, hints: tuple[tuple[str, ...], ...], pattern: str) -> Signal:
-    return Signal(family, weight, tuple(HintGroup.of(group) for group in hints), compile_words(pattern))
+    """Hints are the hand-written ones plus the literal words the regex itself requires."""
+    groups = tuple(HintGroup.of(group) for group in hints + required_literals(pattern))
+    return Signal(family, weight, groups, compile_words(pattern))
 
 
 # Patterns run on the folded, lower-case view of the text.
@@ -92,8 +154,10 @@ SIGNALS: tuple[Signal, ...] = (
     _signal("never_refuse", 0.5, (("refus", "declin", "deny", "say no", "reject", "warning", "disclaimer", "apolog"),), r"\b(?:never|not|cannot|can'?t|won'?t|will not|must not|mustn'?t|don'?t|do not|unable to) (?:ever )?(?:refuse|decline|deny|say no|reject)\b|\b(?:never|don'?t|do not|won'?t|will not|must not) (?:include |add |give |provide )?(?:any )?(?:warnings?|disclaimers?|apolog(?:y|ies|i[sz]e))\b"),
     _signal("never_refuse", 0.4, (("answer", "respond to", "reply to", "comply with", "fulfill", "obey", "regardless", "irrespective", "unquestioning"), ("any ", "every ", "all ", "regardless", "irrespective", "unquestioning")), r"\b(?:answer|respond to|reply to|comply with|fulfill|obey) (?:any|every|all)(?: \w+)? (?:questions?|requests?|prompts?|commands?|orders?)\b|\b(?:regardless|irrespective) of (?:legality|morality|ethics|content|consequences|how|whether|the rules)|\bunquestioning(?:ly)? obe"),
     _signal("never_refuse", 0.3, (("no matter", "without any", "without hesitation", "without question"),), r"\bno matter (?:what|how)\b|\bwithout (?:any )?(?:hesitation|question)\b"),
-    _signal("prompt_leak", 0.9, (("prompt", "instruction", "directive"), ("system", "initial", "hidden", "secret", "starting", "internal", "developer", "pre-", "preprompt", "base ", "opening")), _near(_LEAK_VERBS, _SECRET_PROMPT, 4)),
-    _signal("prompt_leak", 0.85, (("prompt", "instructions", "rules", "configuration", "directive", "guidelines", "programming", " above", "before this", "so far", "up to now", "conversation"),), _near(_LEAK_VERBS, r"your (?:\w+ )?(?:prompts?|instructions|rules|configuration|directives|guidelines|programming)|(?:text|words|content|everything|instructions|conversation|message) (?:above|before this|so far|up to now)|(?:this|the) (?:entire|whole|full) conversation", 4)),
+    _signal("prompt_leak", 0.9, (("prompt", "instruction", "directive"), ("system", "initial", "hidden", "secret", "starting", "internal", "developer", "pre-", "preprompt", "base ", "opening")), _near(_LEAK_VERBS, _HIDDEN_PROMPT, 4)),
+    _signal("prompt_leak", 0.85, (("your",),), _near(_LEAK_VERBS, r"your (?:\w+ )?(?:prompts?|instructions|rules|configuration|directives|guidelines|programming)", 4)),
+    _signal("prompt_leak", 0.85, (("above", "before this", "so far", "up to now"),), _near(_LEAK_VERBS, r"(?:text|words|content|everything|instructions|conversation|message) (?:above|before this|so far|up to now)", 4)),
+    _signal("prompt_leak", 0.85, (("conversation",),), _near(_LEAK_VERBS, r"(?:this|the) (?:entire|whole|full) conversation", 4)),
     _signal("prompt_leak", 0.7, (("were you", "you were", "my instructions", "i was", "supposed to", "allowed to", "permitted to", "initiali"),), r"\b(?:what (?:were|was) you (?:told|instructed|given|programmed)|you were (?:told|instructed|given) (?:before|at the (?:start|beginning))|my instructions (?:are|were)|i was (?:instructed|told|programmed) to|(?:not|never) (?:supposed|allowed|permitted) to (?:tell|say|reveal|share|disclose)|initiali[sz]ation (?:string|text|prompt))\b"),
     _signal("prompt_leak", 0.45, (("system", "initial"),), r"\bsystem[ _]?(?:prompt|message|instructions?)\b|\bsystemprompt\b|\binitial (?:prompt|instructions)\b"),
     _signal("turn_spoofing", 0.85, (("<|", "inst]", "<<sys", "<sys", "</sys", "<instr", "</instr", "<admin", "</admin", "<prompt", "[system", "[admin", "[instruction", "end of ", "<end of", "core instruction"),), r"<\|(?:im_start|im_end|endoftext|system|user|assistant|end|eot_id|start_header_id)\|>|\[/?inst\]|<<sys>>|</?(?:system|sys|instructions?|admin|prompt)>|\[(?:system|admin|instructions?)\]|\bend of (?:session|conversation|prompt|context|system prompt)\b|<end of \w+>|-- ?core instruction|\[admin request"),
@@ -123,6 +187,11 @@ SIGNALS: tuple[Signal, ...] = (
     _signal("restriction_removal", 0.7, (("free",), ("restriction", "rule", "limit", "filter", "guideline", "constraint", "safeguard")), r"\bfree (?:\w+ )?(?:of|from) (?:all |any |its |your |the )?(?:restrictions|rules|limits|limitations|filters|guidelines|constraints|safeguards)\b"),
     _signal("turn_spoofing", 0.45, (("system", "admin"),), r"\b(?:system|admin|administrator)\s*:\s"),
     _signal("indirect_addressing", 0.5, (("if ",),), r"\bif (?:questioned|asked|prompted|queried|challenged)\b"),
+    _signal("jailbreak_persona", 0.5, (("named", "called"),), r"\b(?:ai|chatbot|bot|model|assistant|gpt|persona|character|entity)s? (?:named|called)\b"),
+    _signal("restriction_removal", 0.8, (("unlocked", "zero", "whatsoever", "legal", "limits"),), r"\b(?:you are|you're) (?:now )?(?:fully |completely |totally )?unlocked\b|\bzero (?:restrictions|limits|filters|rules|morals|ethics)\b|\bno (?:restrictions|limits|filters|rules) whatsoever\b|\b(?:everything|anything) is (?:legal|allowed|permitted)\b|\bnothing is (?:illegal|off[- ]limits|forbidden)\b"),
+    _signal("restriction_removal", 0.5, (("follow",), ("principles", "guidelines", "rules", "policies", "ethics", "morals")), r"\b(?:doesn'?t|does not|don'?t|do not|never|won'?t|will not) follow (?:any |the |its |their |your )?(?:principles|guidelines|rules|policies|ethics|morals)\b"),
+    _signal("jailbreak_persona", 0.5, (("hate",),), r"\bhate[- ]?speech\b"),
+    _signal("dual_response", 0.6, (("opposite",),), r"\b(?:exact )?opposite of (?:what|how) (?:chat ?gpt|the ai|you|an ai|the assistant|gpt)\b"),
     _signal("ai_addressing", 0.3, (("chatgpt", "gpt", "openai", "language model", "ai model", "bard", "claude", "llama", "gemini", "as an ai"),), r"\b(?:chat ?gpt|gpt-?\d|openai|language model|ai model|bard|claude|llama|gemini|as an ai)\b"),
 )  # fmt: skip
 
@@ -199,7 +268,7 @@ class PromptInjectionGuard:
         if _ROT13_HINT.search(view.text):
             views.append(View(view.text.translate(_ROT13), view.offsets))
         for candidate in views:
-            hints = Hints(candidate.text)
+            hints = hints_for(candidate.text)
             for signal in SIGNALS:
                 for match in signal.finditer(candidate.text, hints, limit=self.max_matches):
                     where = span or candidate.origin(match.start(), match.end())

@@ -14,6 +14,7 @@ import binascii
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Latin look-alikes from Cyrillic, Greek and IPA blocks that NFKC leaves alone (a subset of
 # Unicode's confusables.txt: the letters that actually occur in homoglyph attacks).
@@ -79,8 +80,12 @@ class FoldReport:
     confusables: int = 0
 
 
+@lru_cache(maxsize=16)
 def fold(text: str) -> tuple[View, FoldReport]:
-    """Lower-case, drop invisible characters and accents, map homoglyphs and NFKC forms to ASCII."""
+    """Lower-case, drop invisible characters and accents, map homoglyphs and NFKC forms to ASCII.
+
+    Cached: the injection and policy guards of one pipeline fold the same text.
+    """
     if text.isascii():
         return View(text.lower()), FoldReport()
     chars: list[str] = []
@@ -164,6 +169,7 @@ def decoded_base64(text: str, *, min_printable: float = 0.9) -> list[tuple[int, 
         except (binascii.Error, UnicodeDecodeError, ValueError):
             continue
         printable = sum(char.isprintable() or char.isspace() for char in decoded)
-        if decoded and printable / len(decoded) >= min_printable and " " in decoded.strip():
+        readable = " " in decoded.strip() or _BASE64.fullmatch(decoded.strip()) is not None  # text, or base64 again
+        if decoded and printable / len(decoded) >= min_printable and readable:
             found.append((match.start(), match.end(), decoded))
     return found

@@ -100,7 +100,12 @@ def _numbers(text: str) -> Iterable[Finding]:
             for match in pattern.finditer(chunk):
                 start, end = offset + match.start(), offset + match.end()
                 after_plus = start > 0 and text[start - 1] == "+"  # "+39 0721..." is a phone, not a card
-                if _isolated(text, start, end) and not after_plus and valid(match) and not _overlaps(claimed, start, end):
+                if (
+                    _isolated(text, start, end)
+                    and not after_plus
+                    and valid(match)
+                    and not _overlaps(claimed, start, end)
+                ):
                     claimed.append((start, end))
                     yield Finding(kind, start, end, score)
         if claimed or _IPV4.fullmatch(chunk):
@@ -128,9 +133,12 @@ def _phone(text: str, chunk_match: re.Match[str], lower: str) -> Iterable[Findin
     end = extension.end() if extension else end
     if main.startswith(("+", "00", "(")) or (groups >= 2 and digits >= 9):
         yield Finding("phone", start, end, 0.75)
-    elif groups == 1 and (
-        (main.startswith("0") and 10 <= digits <= 11)  # national trunk prefix: 0881 514532
-        or (digits == 10 and any(word in lower[max(0, start - 30) : start] for word in _PHONE_CONTEXT))
+    elif (
+        groups == 1
+        and (
+            (main.startswith("0") and 10 <= digits <= 11)  # national trunk prefix: 0881 514532
+            or (digits == 10 and any(word in lower[max(0, start - 30) : start] for word in _PHONE_CONTEXT))
+        )
     ):
         yield Finding("phone", start, end, 0.6)
 
@@ -177,9 +185,9 @@ def _bare_ssns(text: str) -> Iterable[Finding]:
     for match in _BARE_SSN.finditer(text):
         bare = match.group()
         window = lower[max(0, match.start() - 40) : match.start()]
-        if _isolated(text, *match.span()) and any(word in window for word in _SSN_CONTEXT):
-            if ssn_valid(bare[:3], bare[3:5], bare[5:]):
-                yield Finding("ssn", match.start(), match.end(), 0.85)
+        near_ssn_word = any(word in window for word in _SSN_CONTEXT)
+        if near_ssn_word and _isolated(text, *match.span()) and ssn_valid(bare[:3], bare[3:5], bare[5:]):
+            yield Finding("ssn", match.start(), match.end(), 0.85)
 
 
 def _ipv6(text: str) -> Iterable[Finding]:

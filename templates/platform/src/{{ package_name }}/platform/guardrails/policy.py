@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..governance import ConfigError
-from .matching import HintGroup, Hints, compile_words, finditer_words, leading_literals
+from .matching import HintGroup, compile_words, finditer_words, hints_for, required_literals
 from .obfuscation import fold, unleet
 from .result import Action, Finding, GuardResult, most_severe, redact
 
@@ -67,24 +67,23 @@ class CompiledRule:
     finding_type: str
     action: Action
     label: str
-    on_folded: tuple[tuple[HintGroup | None, re.Pattern[str]], ...]  # (hints, pattern) on the folded view
+    on_folded: tuple[tuple[tuple[HintGroup, ...], re.Pattern[str]], ...]  # (hints, pattern) on the folded view
     on_original: tuple[re.Pattern[str], ...]  # `patterns:` regexes: on the text as written (case matters)
 
 
-def _phrase_pattern(phrases: list[str]) -> tuple[HintGroup, re.Pattern[str]] | None:
-    """One alternation for all phrases of a rule; its hints are the phrases' first words."""
+def _phrase_pattern(phrases: list[str]) -> tuple[tuple[HintGroup, ...], re.Pattern[str]] | None:
+    """One alternation for all phrases of a rule; its hints are each phrase's longest (rarest) word."""
     if not phrases:
         return None
     words = [fold(phrase)[0].text.split() for phrase in phrases]
     parts = [r"\W+".join(re.escape(word) for word in phrase) for phrase in words if phrase]
-    hints = HintGroup.of(tuple(sorted({phrase[0] for phrase in words if phrase})))
+    hints = (HintGroup.of(tuple(sorted({max(phrase, key=len) for phrase in words if phrase}))),)
     return hints, compile_words("|".join(sorted(parts, key=len, reverse=True)) + r"\b")
 
 
-def _hinted(pattern: str) -> tuple[HintGroup | None, re.Pattern[str]]:
-    literals = leading_literals(pattern)
-    hints = HintGroup.of(tuple(word.lower() for word in literals)) if literals else None
-    return hints, compile_words(pattern)
+def _hinted(pattern: str) -> tuple[tuple[HintGroup, ...], re.Pattern[str]]:
+    """A rule regex and the literal words it cannot match without (so it is skipped when absent)."""
+    return tuple(HintGroup.of(group) for group in required_literals(pattern)), compile_words(pattern)
 
 
 def load_policies(policies_dir: Path) -> list[CompiledRule]:
@@ -133,7 +132,7 @@ class PolicyGuard:
         leet = unleet(folded)
         if leet is not None:
             views.append(leet)
-        view_hints = [Hints(view.text) for view in views]
+        view_hints = [hints_for(view.text) for view in views]
         findings: list[Finding] = []
         actions: list[Action] = []
         labels: dict[str, str] = {}
@@ -143,9 +142,9 @@ class PolicyGuard:
                 spans += [match.span() for match in finditer_words(pattern, text)]
             for hints, pattern in rule.on_folded:
                 for view, present in zip(views, view_hints, strict=True):
-                    if hints is None or hints.found_in(present):
+                    if all(group.found_in(present) for group in hints):
                         spans += [view.origin(*match.span()) for match in finditer_words(pattern, view.text)]
-            for start, end in sorted(set(spans)):
+            for start, end in _merge(spans):
                 findings.append(Finding(rule.finding_type, start, end, 0.9))
                 actions.append(rule.action)
                 labels[rule.finding_type] = rule.label
@@ -162,3 +161,14 @@ class PolicyGuard:
 
     def _action(self, finding: Finding) -> Action:
         return next(rule.action for rule in self.rules if rule.finding_type == finding.type)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """One span per overlapping group: a phrase and a regex of one rule hitting the same words is one finding."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

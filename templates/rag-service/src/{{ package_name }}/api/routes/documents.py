@@ -5,15 +5,19 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from ...ingest.metadata import DOCUMENT_ID_PATTERN
-from ...schemas import DocumentIn, DocumentOut, IngestResult
+from ...schemas import ERROR_RESPONSES, DocumentIn, DocumentOut, IngestResult
 from ..deps import AdminCaller, IngestCaller, QueryCaller, RagServiceDep
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = APIRouter(prefix="/documents", tags=["documents"], responses=ERROR_RESPONSES)
 
 DocumentId = Annotated[str, Path(pattern=DOCUMENT_ID_PATTERN, description="Document id, e.g. expense-policy")]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": IngestResult, "description": "Unchanged, or a duplicate of another document"}},
+)
 def ingest_document(body: DocumentIn, service: RagServiceDep, caller: IngestCaller, response: Response) -> IngestResult:
     """Add or replace one document. Unchanged content is a no-op (200), as is a duplicate of another document."""
     outcome = service.ingest_content(body.content, body.format, body.metadata(), caller)
@@ -34,7 +38,11 @@ def list_documents(service: RagServiceDep, caller: QueryCaller) -> list[Document
     return [DocumentOut.of(document) for document in service.documents(caller)]
 
 
-@router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"description": "No such document, or not visible to the caller"}},
+)
 def delete_document(document_id: DocumentId, service: RagServiceDep, caller: AdminCaller) -> None:
     """Remove a document and its chunks from the index."""
     if not service.delete(document_id, caller):

@@ -2,13 +2,19 @@
 
 from fastapi import APIRouter
 
-from ...schemas import QueryRequest, QueryResponse
+from ...schemas import ERROR_RESPONSES, ErrorBody, QueryRequest, QueryResponse
 from ..deps import QueryCaller, RagServiceDep
 
-router = APIRouter(tags=["query"])
+router = APIRouter(tags=["query"], responses=ERROR_RESPONSES)
 
 
-@router.post("/query")
+@router.post(
+    "/query",
+    responses={
+        402: {"model": ErrorBody, "description": "Budget exhausted"},
+        503: {"model": ErrorBody, "description": "Model gateway unavailable"},
+    },
+)
 def query(body: QueryRequest, service: RagServiceDep, caller: QueryCaller) -> QueryResponse:
     """Answer from the documents the caller is cleared for; every statement cites a chunk.
 

@@ -1,0 +1,76 @@
+"""Command line: the platform commands plus `ingest` and `ask`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .api.main import create_app
+from .config import get_rag_settings
+from .demo import demo, show
+from .evaluation import predict
+from .platform.auth import CLEARANCES, Caller
+from .platform.cli import build_cli, fail, open_runtime
+from .platform.governance import ConfigError
+from .platform.pattern import PatternHooks
+from .platform.runtime import Refused
+from .service import RagService
+
+app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
+
+
+def open_service() -> RagService:
+    try:
+        return RagService.open(open_runtime())
+    except (ConfigError, ValueError) as error:
+        raise fail(str(error).splitlines()[0]) from error
+
+
+@app.command()
+def ingest(
+    folder: Annotated[
+        Path | None, typer.Argument(help="Folder of .md/.txt/.html/.pdf files (default: RAG_CORPUS_DIR)")
+    ] = None,
+    prune: Annotated[bool, typer.Option(help="Delete documents whose file is gone from the folder")] = True,
+    force: Annotated[bool, typer.Option(help="Re-index unchanged documents too")] = False,
+) -> None:
+    """Ingest a folder incrementally; bad files are named and skipped, the rest lands (exit 1 if any failed)."""
+    service = open_service()
+    try:
+        report = service.ingest_folder(folder or get_rag_settings().corpus_dir, prune=prune, force=force)
+    except FileNotFoundError as error:
+        raise fail(str(error)) from error
+    finally:
+        service.close()
+        service.runtime.close()
+    for name, reason in report.failed.items():
+        typer.secho(f"skipped {name}: {reason}", fg=typer.colors.YELLOW, err=True)
+    for duplicate, original in report.duplicates.items():
+        typer.echo(f"duplicate {duplicate}: same text as {original}, not indexed twice")
+    if report.ignored:
+        typer.echo(f"ignored (unsupported type): {', '.join(report.ignored)}")
+    typer.echo(report.summary())
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question")],
+    clearance: Annotated[
+        str, typer.Option(help=f"Ask as a caller with this clearance: {', '.join(CLEARANCES)}")
+    ] = "internal",
+) -> None:
+    """Ask one question from the command line and print the cited answer."""
+    if clearance not in CLEARANCES:
+        raise fail(f"--clearance must be one of {', '.join(CLEARANCES)}")
+    service = open_service()
+    try:
+        show(service.ask(question, Caller("cli", frozenset({"query"}), clearance)))
+    except Refused as refusal:
+        raise fail(f"refused by {refusal.control}: {refusal.reason}") from refusal
+    finally:
+        service.close()
+        service.runtime.close()

@@ -1,0 +1,66 @@
+"""The eval predictor: answers one golden case against an index of the sample corpus.
+
+The eval index is its own namespace, so running evals never touches the served index,
+and freshness is judged as of the dataset's `freshness_date` (the day its answers were
+checked), so a golden set does not rot just because the calendar moved on.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+from .config import get_rag_settings
+from .platform.assets import load_dataset_meta
+from .platform.auth import Caller
+from .platform.pattern import Prediction
+from .platform.runtime import Refused, Runtime
+from .retrieval.backends import open_store
+from .service import RagService
+
+_services: dict[tuple[int, date], RagService] = {}
+_lock = threading.Lock()
+
+
+def eval_service(runtime: Runtime, as_of: date) -> RagService:
+    """One freshly synced eval index per runtime and reference date (cases run in parallel)."""
+    with _lock:
+        key = (id(runtime), as_of)
+        service = _services.get(key)
+        if service is None or service.runtime is not runtime:
+            config = get_rag_settings().model_copy(update={"answer_cache_size": 0})
+            store = open_store(runtime.settings, config, namespace="eval")
+            service = RagService(runtime, store, config, today=lambda: as_of)
+            service.ingest_folder(runtime.settings.path(config.corpus_dir), actor="eval")
+            _services[key] = service
+        return service
+
+
+def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
+    settings = runtime.settings
+    dataset = case.get("dataset", "rag_golden")
+    meta = load_dataset_meta(settings.path(settings.evals_dir) / "datasets" / f"{dataset}.meta.yml")
+    service = eval_service(runtime, meta.freshness_date)
+    question = case["input"]["question"]
+    caller = Caller("eval", frozenset({"query"}), case["input"].get("clearance", "internal"))
+    try:
+        answer = service.ask(question, caller)
+    except Refused as refusal:
+        return {
+            "answer": "",
+            "refused": True,
+            "retrieved_ids": [],
+            "citations": [],
+            "cited_texts": [],
+            "refused_by": refusal.control,
+        }
+    ranked_documents = list(dict.fromkeys(item.chunk.document_id for item in answer.retrieved))
+    return {
+        "answer": answer.text,
+        "refused": answer.refused,
+        "retrieved_ids": ranked_documents,
+        "citations": [citation.document_id for citation in answer.citations],
+        "cited_texts": [citation.quote for citation in answer.citations],
+        "cost_usd": answer.cost_usd,
+    }

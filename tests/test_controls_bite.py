@@ -1,0 +1,278 @@
+"""Controls that bite: every gate control fails on the defect it exists to stop, and names itself.
+
+For each control, a generated project at the tier that needs it gets exactly one defect injected
+(worse answers, removed rollback plan, one reviewer, a committed fake cloud key, budget exhausted,
+guard disabled, tampered audit log, template behind, expired waiver, deprecated prompt, ...); its
+`gate` must exit non-zero with a FAIL line naming that control. The same project without the defect
+passes its gate (`test_clean_project_passes_its_gate`). A control with no defect here is not done:
+`test_every_control_has_a_defect` checks the catalogue the policies declare against this table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from controls.projects import (
+    OWNERS,
+    TEST_SUBSET,
+    Project,
+    build_clean_project,
+    git,
+    output,
+    snapshot_template,
+)
+
+FAKE_CLOUD_KEY = "AKIA" + "Z3MBPT4EXQ7LW2NB"  # assembled at run time: this file holds no key
+
+
+@pytest.fixture(scope="session")
+def template_repo(template_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return snapshot_template(template_root, tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def clean(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Project]:
+    """The clean project of a tier, built once per session on first use."""
+    built: dict[str, Project] = {}
+
+    def get(tier: str) -> Project:
+        if tier not in built:
+            built[tier] = build_clean_project(template_repo, tmp_path_factory.mktemp(f"clean-{tier}"), tier)
+        return built[tier]
+
+    return get
+
+
+def failing_controls(done) -> set[str]:
+    return set(re.findall(r"^\s+FAIL\s+(\S+)", done.stdout, flags=re.MULTILINE))
+
+
+# -- defect injections: each breaks one thing the way it breaks in real life ---------------------
+
+
+def failing_test(project: Project) -> None:
+    (project.path / "tests" / "test_regression.py").write_text("def test_refund_total():\n    assert 1 + 1 == 3\n")
+    project.pytest(*TEST_SUBSET, "tests/test_regression.py")
+
+
+def guard_disabled(project: Project) -> None:
+    governance = project.governance()
+    governance["guards"]["input"] = [g for g in governance["guards"]["input"] if g != "prompt_injection"]
+    project.write_governance(governance)
+
+
+def committed_cloud_key(project: Project) -> None:
+    (project.path / "src" / project.package / "deploy_settings.py").write_text(
+        f'"""Deployment settings."""\n\nAWS_ACCESS_KEY_ID = "{FAKE_CLOUD_KEY}"\n'
+    )
+    project.commit("add deployment settings")
+
+
+def budget_removed(project: Project) -> None:
+    governance = project.governance()
+    del governance["budget"]
+    project.write_governance(governance)
+
+
+def budget_exhausted(project: Project) -> None:
+    """Book a month's budget of spend in the project's own cost ledger."""
+    project.python_code(
+        f"from datetime import UTC, datetime\n"
+        f"from {project.package}.platform.runtime import Runtime\n"
+        f"from {project.package}.platform.pricing import to_nano\n"
+        "runtime = Runtime.from_settings()\n"
+        "limit = to_nano(runtime.governance.budget.monthly_usd)\n"
+        "runtime.budget.ledger.settle(reservation_id='runaway-batch-job', feature='batch', model='local-premium',\n"
+        "    input_tokens=1, output_tokens=1, cost_nano=limit, reserved_nano=limit, at=datetime.now(UTC))\n"
+    )
+
+
+def audit_tampered(project: Project) -> None:
+    """Someone edits a recorded decision after the fact."""
+    with project.audit_db() as db:
+        seq = db.execute("SELECT min(seq) FROM audit_records").fetchone()[0]
+        db.execute("UPDATE audit_records SET decision = 'approved-by-admin' WHERE seq = ?", (seq,))
+
+
+def governance_broken(project: Project) -> None:
+    text = (project.path / "governance.yml").read_text()
+    (project.path / "governance.yml").write_text(re.sub(r"^risk_tier: \w+", "risk_tier: minimal", text, flags=re.M))
+
+
+def expired_waiver(project: Project) -> None:
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    (project.path / "policies" / "waivers.yml").write_text(
+        "waivers:\n  - control: template.current\n    reason: update planned for last sprint\n"
+        f'    approver: "{OWNERS["low"][0]}"\n    expires: {yesterday}\n'
+    )
+
+
+def deprecated_prompt(project: Project) -> None:
+    """The prompt versions in use were retired yesterday."""
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    for folder in (project.path / "prompts").iterdir():
+        served = max(folder.glob("*.md"), key=lambda path: tuple(int(part) for part in path.stem.split(".")))
+        text = re.sub(r"^deprecated_after:.*\n", "", served.read_text(), flags=re.M)
+        served.write_text(text.replace("---\n", f"---\ndeprecated_after: {yesterday}\n", 1))
+
+
+def template_behind(project: Project) -> None:
+    """The platform team released a newer template; this project was not updated."""
+    answers_path = project.path / ".copier-answers.yml"
+    source = Path(re.search(r"^_src_path: (.+)$", answers_path.read_text(), flags=re.M).group(1).strip())
+    newer = project.path.parent / f"{project.path.name}-template"
+    git(project.path.parent, "clone", "-q", str(source), str(newer))
+    git(newer, "tag", "v1.1.0")
+    answers_path.write_text(answers_path.read_text().replace(str(source), str(newer)))
+
+
+def _document_uses(project: Project) -> list[tuple[str, int]]:
+    """Corpus documents with how many golden cases rely on them, most relied-on first."""
+    uses: Counter[str] = Counter()
+    for dataset in (project.path / "evals" / "datasets").glob("*.jsonl"):
+        for line in dataset.read_text().splitlines():
+            uses.update(json.loads(line).get("expected", {}).get("relevant_ids", []))
+    in_corpus = {path.stem for path in (project.path / "corpus").iterdir()}
+    return [(name, count) for name, count in uses.most_common() if name in in_corpus]
+
+
+def _gut(project: Project, document: str) -> None:
+    (path,) = [p for p in (project.path / "corpus").iterdir() if p.stem == document]
+    path.write_text("# Notice\n\nThis page was replaced by a link to the intranet.\n")
+
+
+def much_worse_answers(project: Project) -> None:
+    """The documents most answers depend on lose their content; CI reruns the evals."""
+    for document, _ in _document_uses(project)[:2]:
+        _gut(project, document)
+    project.run("eval")
+
+
+def slightly_worse_answers(project: Project) -> None:
+    """A document one answer depends on loses its content: above the floor, below the baseline."""
+    _gut(project, next(name for name, count in reversed(_document_uses(project)) if count == 1))
+    project.run("eval")
+
+
+def worse_candidate(project: Project) -> None:
+    """Shadow a candidate retrieval setting that drops every document as stale."""
+    candidate = project.path / "evals" / "candidates" / "strict-freshness.yml"
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    candidate.write_text("name: strict-freshness\nenv: {RAG_FRESHNESS_DAYS: '1', RAG_STALE_POLICY: exclude}\n")
+    project.run("shadow", "--candidate", str(candidate))
+
+
+def rollback_plan_removed(project: Project) -> None:
+    (project.path / "docs" / "rollback-plan.md").unlink()
+    project.commit("remove rollback plan")
+
+
+def one_reviewer(project: Project) -> None:
+    first = sorted((project.path / "docs" / "reviews").glob("*.yml"))[0]
+    first.unlink()
+    project.commit("drop a review")
+
+
+def hitl_off(project: Project) -> None:
+    governance = project.governance()
+    governance["human_in_the_loop"] = False
+    project.write_governance(governance)
+
+
+def hmac_off(project: Project) -> None:
+    governance = project.governance()
+    governance["audit"]["hmac"] = False
+    project.write_governance(governance)
+
+
+def incomplete_decision_record(project: Project) -> None:
+    """A model call audited without the prompt version that produced it."""
+    project.python_code(
+        f"from {project.package}.platform.runtime import Runtime\n"
+        f"from {project.package}.platform.audit_log import hash_text\n"
+        "runtime = Runtime.from_settings()\n"
+        "runtime.audit.append(actor='batch', action='answer.complete', decision='answered', model='local-extractive',\n"
+        "    input_hash=hash_text('q'), output_hash=hash_text('a'))\n"
+    )
+
+
+@dataclass(frozen=True)
+class Defect:
+    control: str
+    tier: str
+    inject: Callable[[Project], None]
+
+    @property
+    def id(self) -> str:
+        return f"{self.control}-{self.inject.__name__}"
+
+
+DEFECTS = [
+    Defect("low.tests_pass", "low", failing_test),
+    Defect("low.guards_on", "low", guard_disabled),
+    Defect("low.secrets_clean", "low", committed_cloud_key),
+    Defect("low.budget_set", "low", budget_removed),
+    Defect("low.budget_headroom", "low", budget_exhausted),
+    Defect("low.audit_on", "low", audit_tampered),
+    Defect("governance.valid", "low", governance_broken),
+    Defect("waivers.valid", "low", expired_waiver),
+    Defect("assets.not_deprecated", "low", deprecated_prompt),
+    Defect("template.current", "low", template_behind),
+    Defect("medium.eval_thresholds", "medium", much_worse_answers),
+    Defect("medium.no_regression", "medium", slightly_worse_answers),
+    Defect("medium.shadow_test", "medium", worse_candidate),
+    Defect("medium.rollback_plan", "medium", rollback_plan_removed),
+    Defect("high.independent_review", "high", one_reviewer),
+    Defect("high.human_in_the_loop", "high", hitl_off),
+    Defect("high.audit_hmac", "high", hmac_off),
+    Defect("high.decision_records", "high", incomplete_decision_record),
+]
+
+
+@pytest.mark.parametrize("tier", ["low", "medium", "high"])
+def test_clean_project_passes_its_gate(clean, tier: str) -> None:
+    """Without any defect the gate passes: every control below is a defect away from failing."""
+    done = clean(tier).gate()
+    assert done.returncode == 0, output(done)
+    assert f"gate: pass at {tier} tier" in done.stdout
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=[d.id for d in DEFECTS])
+def test_gate_fails_naming_the_control(clean, tmp_path: Path, defect: Defect) -> None:
+    project = clean(defect.tier).copy(tmp_path / "project")
+    defect.inject(project)
+    done = project.gate()
+    assert done.returncode != 0, f"{defect.id}: the gate passed\n{output(done)}"
+    assert defect.control in failing_controls(done), f"{defect.id}: {defect.control} did not fail\n{output(done)}"
+    assert defect.control in done.stderr.splitlines()[-1], "the closing error line must name the control"
+
+
+def test_a_valid_waiver_lets_a_failing_control_pass_and_shows_in_the_evidence(clean, tmp_path: Path) -> None:
+    project = clean("low").copy(tmp_path / "project")
+    committed_cloud_key(project)
+    next_week = (date.today() + timedelta(days=7)).isoformat()
+    (project.path / "policies" / "waivers.yml").write_text(
+        "waivers:\n  - control: low.secrets_clean\n    reason: key revoked in IAM, history rewrite scheduled\n"
+        f'    approver: "{OWNERS["low"][0]}"\n    expires: {next_week}\n'
+    )
+    done = project.gate()
+    assert done.returncode == 0, output(done)
+    assert re.search(r"waived\s+low\.secrets_clean", done.stdout)
+    evidence = json.loads((project.path / "var" / "evidence" / "evidence.json").read_text())
+    assert evidence["waivers"][0]["control"] == "low.secrets_clean"
+    assert "waived by" in (project.path / "var" / "evidence" / "evidence.md").read_text()
+
+
+def test_every_control_has_a_defect(clean) -> None:
+    """The policies' own catalogue, read from a gate run, is exactly the set of controls tested above."""
+    project = clean("high")
+    project.gate()
+    evidence = json.loads((project.path / "var" / "evidence" / "evidence.json").read_text())
+    assert {control["id"] for control in evidence["controls"]} == {defect.control for defect in DEFECTS}
