@@ -19,21 +19,22 @@ from .platform.runtime import Refused, Runtime
 from .retrieval.backends import open_store
 from .service import RagService
 
-_services: dict[tuple[int, date], RagService] = {}
+_services: dict[date, RagService] = {}
 _lock = threading.Lock()
 
 
 def eval_service(runtime: Runtime, as_of: date) -> RagService:
-    """One freshly synced eval index per runtime and reference date (cases run in parallel)."""
+    """The eval index for this runtime, synced with the corpus once (cases then run in parallel)."""
     with _lock:
-        key = (id(runtime), as_of)
-        service = _services.get(key)
+        service = _services.get(as_of)
         if service is None or service.runtime is not runtime:
+            if service is not None:
+                service.close()
             config = get_rag_settings().model_copy(update={"answer_cache_size": 0})
             store = open_store(runtime.settings, config, namespace="eval")
             service = RagService(runtime, store, config, today=lambda: as_of)
             service.ingest_folder(runtime.settings.path(config.corpus_dir), actor="eval")
-            _services[key] = service
+            _services[as_of] = service
         return service
 
 

@@ -132,7 +132,7 @@ class Runtime:
         cost = self.budget.settle(reservation, input_tokens=billed_in, output_tokens=billed_out)
         self.telemetry.cost(feature, completion.model, cost)
         self.telemetry.budget_remaining(feature, self.budget.remaining(feature))
-        verdict_out = self.output_guards.run(completion.text)
+        verdict_out = self.output_guards.run(completion.text, prompt=verdict_in.text)
         self._record_verdict(verdict_out)
         decision = "blocked" if verdict_out.action == "block" else "answered"
         record = self._append(
