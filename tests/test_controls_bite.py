@@ -95,8 +95,9 @@ def budget_exhausted(project: Project) -> None:
 
 
 def audit_tampered(project: Project) -> None:
-    """Someone edits a recorded decision after the fact."""
+    """Someone with file access drops the append-only trigger and edits a recorded decision."""
     with project.audit_db() as db:
+        db.execute("DROP TRIGGER audit_records_no_update")
         seq = db.execute("SELECT min(seq) FROM audit_records").fetchone()[0]
         db.execute("UPDATE audit_records SET decision = 'approved-by-admin' WHERE seq = ?", (seq,))
 
@@ -257,10 +258,11 @@ def test_gate_fails_naming_the_control(clean, tmp_path: Path, defect: Defect) ->
 def test_a_valid_waiver_lets_a_failing_control_pass_and_shows_in_the_evidence(clean, tmp_path: Path) -> None:
     project = clean("low").copy(tmp_path / "project")
     committed_cloud_key(project)
-    next_week = (date.today() + timedelta(days=7)).isoformat()
+    project.pytest(*TEST_SUBSET)  # CI reruns the tests after the change
+    in_ten_days = (date.today() + timedelta(days=10)).isoformat()
     (project.path / "policies" / "waivers.yml").write_text(
         "waivers:\n  - control: low.secrets_clean\n    reason: key revoked in IAM, history rewrite scheduled\n"
-        f'    approver: "{OWNERS["low"][0]}"\n    expires: {next_week}\n'
+        f'    approver: "{OWNERS["low"][0]}"\n    expires: {in_ten_days}\n'
     )
     done = project.gate()
     assert done.returncode == 0, output(done)
