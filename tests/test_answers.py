@@ -21,7 +21,9 @@ def copy_cli(template: Path, destination: Path, *data: str) -> subprocess.Comple
         args += ["--data", item]
     # Dirty-checkout warnings only appear while the templates are being edited, not for users.
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([*args, str(template), str(destination)], capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [*args, str(template), str(destination)], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 @pytest.mark.parametrize(

@@ -61,4 +61,3 @@ def test_serve_refuses_to_start_on_bad_configuration(project) -> None:
     env, slug, prefix = project
     result = env.run(slug, "serve", "--port", "1", check=False, timeout=60, **{f"{prefix}MODEL": "gpt-9"})
     assert result.returncode == 1 and "not priced" in result.stderr
-

@@ -41,9 +41,7 @@ def test_copy_detector_catches_a_copied_platform_file(template_root: Path, tmp_p
     (fake / "rag-service").mkdir()
     (fake / "platform" / "Makefile").write_text("same\n")
     (fake / "rag-service" / "Makefile").write_text("same\n")
-    digests = {
-        hashlib.sha256(p.read_bytes()).hexdigest() for folder in fake.iterdir() for p in _regular_files(folder)
-    }
+    digests = {hashlib.sha256(p.read_bytes()).hexdigest() for folder in fake.iterdir() for p in _regular_files(folder)}
     assert len(digests) == 1
     try:
         sync_links(fake, dry_run=True)

@@ -10,6 +10,7 @@ import pytest
 from conftest import PATTERNS
 from copier import run_copy, run_update
 
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
