@@ -237,7 +237,12 @@ DEFECTS = [
 ]
 
 
-@pytest.mark.parametrize("tier", ["low", "medium", "high"])
+def by_tier(values: list, tier_of: Callable) -> list:
+    """One xdist group per tier, so `pytest -n 2 --dist loadgroup` builds each clean project once."""
+    return [pytest.param(value, marks=pytest.mark.xdist_group(f"controls-{tier_of(value)}")) for value in values]
+
+
+@pytest.mark.parametrize("tier", by_tier(["low", "medium", "high"], lambda tier: tier))
 def test_clean_project_passes_its_gate(clean, tier: str) -> None:
     """Without any defect the gate passes: every control below is a defect away from failing."""
     done = clean(tier).gate()
@@ -245,7 +250,7 @@ def test_clean_project_passes_its_gate(clean, tier: str) -> None:
     assert f"gate: pass at {tier} tier" in done.stdout
 
 
-@pytest.mark.parametrize("defect", DEFECTS, ids=[d.id for d in DEFECTS])
+@pytest.mark.parametrize("defect", by_tier(DEFECTS, lambda defect: defect.tier), ids=[d.id for d in DEFECTS])
 def test_gate_fails_naming_the_control(clean, tmp_path: Path, defect: Defect) -> None:
     project = clean(defect.tier).copy(tmp_path / "project")
     defect.inject(project)
@@ -255,6 +260,7 @@ def test_gate_fails_naming_the_control(clean, tmp_path: Path, defect: Defect) ->
     assert defect.control in done.stderr.splitlines()[-1], "the closing error line must name the control"
 
 
+@pytest.mark.xdist_group("controls-low")
 def test_a_valid_waiver_lets_a_failing_control_pass_and_shows_in_the_evidence(clean, tmp_path: Path) -> None:
     project = clean("low").copy(tmp_path / "project")
     committed_cloud_key(project)
@@ -272,6 +278,7 @@ def test_a_valid_waiver_lets_a_failing_control_pass_and_shows_in_the_evidence(cl
     assert "waived by" in (project.path / "var" / "evidence" / "evidence.md").read_text()
 
 
+@pytest.mark.xdist_group("controls-high")
 def test_every_control_has_a_defect(clean) -> None:
     """The policies' own catalogue, read from a gate run, is exactly the set of controls tested above."""
     project = clean("high")

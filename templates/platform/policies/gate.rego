@@ -111,6 +111,12 @@ deny contains {"control": "assets.not_deprecated", "message": msg} if {
 	msg := sprintf("%s %s is deprecated since %s (%s): move to a newer version", [asset.kind, asset.ref, asset.deprecated_after, asset.path])
 }
 
+deny contains {"control": "assets.not_deprecated", "message": msg} if {
+	applies("assets.not_deprecated")
+	input.assets_error != null
+	msg := sprintf("versioned assets cannot be read: %s", [input.assets_error])
+}
+
 warn contains {"control": "assets.not_deprecated", "message": msg} if {
 	some asset in input.assets
 	asset.in_use
@@ -138,10 +144,4 @@ warn contains {"control": "template.current", "message": msg} if {
 	not template_unknown_fails
 	input.template.status == "unknown"
 	msg := sprintf("template version not checked: %s", [input.template.reason])
-}
-
-deny contains {"control": "assets.not_deprecated", "message": msg} if {
-	applies("assets.not_deprecated")
-	input.assets_error != null
-	msg := sprintf("versioned assets cannot be read: %s", [input.assets_error])
 }

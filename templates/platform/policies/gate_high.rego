@@ -104,6 +104,7 @@ deny contains {"control": "high.audit_hmac", "message": msg} if {
 deny contains {"control": "high.decision_records", "message": msg} if {
 	applies("high.decision_records")
 	input.audit.error == null
+	input.audit.verify.ok
 	input.audit.decision_records == 0
 	msg := "the audit log holds no decision records yet: run `eval` (or the service) so the record path is exercised"
 }

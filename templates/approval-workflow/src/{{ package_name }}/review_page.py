@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from html import escape
 
 from . import PROJECT_NAME
@@ -44,32 +45,41 @@ def login_page(error: str = "") -> str:
     return _page("Reviewer sign-in", _message(error) + form)
 
 
-def queue_page(reviewer: str, csrf_token: str, pending: list[Proposal], *, error: str = "", notice: str = "") -> str:
+def queue_page(
+    reviewer: str,
+    csrf_token: str,
+    pending: list[Proposal],
+    *,
+    note_required_for: Collection[str] = ("high",),
+    error: str = "",
+    notice: str = "",
+) -> str:
     csrf = f"<input type='hidden' name='csrf_token' value='{escape(csrf_token)}'>"
     header = (
         f"<div>Signed in as <strong>{escape(reviewer)}</strong>. "
         f"<form class='inline' method='post' action='/review/logout'>{csrf}<button>Sign out</button></form></div>"
     )
-    cards = "".join(_card(proposal, reviewer, csrf) for proposal in pending) or "<p>No proposals are waiting.</p>"
+    cards = "".join(_card(p, reviewer, csrf, p.risk in note_required_for) for p in pending)
+    cards = cards or "<p>No proposals are waiting.</p>"
     title = f"Pending proposals ({len(pending)})"
     return _page(title, header + _message(error, notice) + cards)
 
 
-def _card(proposal: Proposal, reviewer: str, csrf: str) -> str:
+def _card(proposal: Proposal, reviewer: str, csrf: str, note_required: bool) -> str:
     pid = escape(proposal.id)
     params = "".join(
         f"<dt>{escape(key)}</dt><dd><code>{escape(json.dumps(value))}</code></dd>"
         for key, value in proposal.params.items()
     )
     reasons = "".join(f"<li>{escape(reason)}</li>" for reason in proposal.risk_reasons)
-    note_hint = "required for high risk" if proposal.risk == "high" else "optional"
+    note_hint, required = ("required", " required") if note_required else ("optional", "")
     own = proposal.proposed_by == reviewer
     approve = (
         "<p><em>You proposed this, so another approver must decide it.</em></p>"
         if own
         else (
             f"<form class='inline' method='post' action='/review/{pid}/approve'>{csrf}"
-            f"<label>Note ({note_hint})<textarea name='note'></textarea></label>"
+            f"<label>Note ({note_hint})<textarea name='note'{required}></textarea></label>"
             "<button type='submit'>Approve</button></form>"
         )
     )

@@ -20,7 +20,6 @@ from .retrieval.retriever import RetrievedChunk
 SOURCE_TAG = re.compile(r"\[(S\d{1,3})\]")
 _TAG_LIKE = re.compile(r"\[([A-Za-z0-9_\-:.]{1,40})\]")
 DONT_KNOW = "I don't know based on the provided sources."
-QUOTE_CHARS = 400
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 from .answer_cache import AnswerCache
 from .answering import DONT_KNOW, Evidence, check_citations, prepare_evidence, user_message
@@ -31,6 +32,7 @@ from .retrieval.store import ChunkStore
 
 FEATURE = "answer"
 PROMPT_NAME = "answer"
+QUOTE_CHARS = 400
 
 
 class IngestDenied(PermissionError):
@@ -124,10 +126,11 @@ class RagService:
         return answer
 
     def _answer(self, question: str, evidence: list[Evidence], retrieved: list[RetrievedChunk], actor: str) -> Answer:
+        base = Answer(text=DONT_KNOW, refused=True, citations=[], retrieved=retrieved, prompt_version=self.prompt.ref)
         details = {"retrieved": [item.chunk.id for item in retrieved], "prompt": self.prompt.ref}
         if not evidence:
             seq = self.runtime.record(actor=actor, action="rag.query", decision="no-evidence", details=details)
-            return Answer(DONT_KNOW, True, [], retrieved, self.prompt.ref, "no retrieved source", audit_seq=seq)
+            return replace(base, reason="no retrieved source", audit_seq=seq)
         governed = self.runtime.complete(
             feature=FEATURE,
             actor=actor,
@@ -135,49 +138,24 @@ class RagService:
             user=user_message(question, evidence),
             prompt_version=self.prompt.ref,
         )
-        check = check_citations(governed.text, [item.tag for item in evidence])
-        notes = list(governed.notes) + [
-            f"{item.tag}: instructions removed from source" for item in evidence if item.neutralised
+        notes = [
+            *governed.notes,
+            *(f"{item.tag}: instructions removed from source" for item in evidence if item.neutralised),
         ]
+        base = replace(base, cost_usd=governed.cost_usd, notes=notes)
+        check = check_citations(governed.text, [item.tag for item in evidence])
         if check.problem is not None:
-            seq = self.runtime.record(
-                actor=actor,
-                action="rag.query",
-                decision="withheld:citations",
-                details={**details, "reason": check.problem},
-            )
-            reason = f"citations: {check.problem}; answer withheld"
-            return Answer(
-                DONT_KNOW,
-                True,
-                [],
-                retrieved,
-                self.prompt.ref,
-                reason,
-                cost_usd=governed.cost_usd,
-                audit_seq=seq,
-                notes=notes,
-            )
+            details["reason"] = check.problem
+            seq = self.runtime.record(actor=actor, action="rag.query", decision="withheld:citations", details=details)
+            return replace(base, reason=f"citations: {check.problem}; answer withheld", audit_seq=seq)
         by_tag = {item.tag: item for item in evidence}
         citations = [_citation(by_tag[tag]) for tag in check.cited]
+        details["cited"] = [citation.chunk_id for citation in citations]
         decision = "refused:no-support" if check.says_unknown else "answered"
-        seq = self.runtime.record(
-            actor=actor,
-            action="rag.query",
-            decision=decision,
-            details={**details, "cited": [c.chunk_id for c in citations]},
-        )
+        seq = self.runtime.record(actor=actor, action="rag.query", decision=decision, details=details)
         reason = "no retrieved source supports an answer" if check.says_unknown else None
-        return Answer(
-            governed.text,
-            check.says_unknown,
-            citations,
-            retrieved,
-            self.prompt.ref,
-            reason,
-            cost_usd=governed.cost_usd,
-            audit_seq=seq,
-            notes=notes,
+        return replace(
+            base, text=governed.text, refused=check.says_unknown, citations=citations, reason=reason, audit_seq=seq
         )
 
     def _guarded(self, evidence: list[Evidence], actor: str) -> list[Evidence]:
@@ -195,7 +173,9 @@ class RagService:
 
     # -- documents -------------------------------------------------------------------------
 
-    def ingest_folder(self, folder, *, prune: bool = True, force: bool = False, actor: str = "cli") -> IngestReport:
+    def ingest_folder(
+        self, folder: Path, *, prune: bool = True, force: bool = False, actor: str = "cli"
+    ) -> IngestReport:
         report = self.ingestor.ingest_folder(folder, prune=prune, force=force)
         self.runtime.record(
             actor=actor,
@@ -263,8 +243,6 @@ def _citation(item: Evidence) -> Citation:
         quote=item.text[:QUOTE_CHARS],
     )
 
-
-QUOTE_CHARS = 400
 
 
 def _derived_id(title: str, text: str) -> str:

@@ -277,52 +277,44 @@ def inventory(settings: Settings, *, used_prompt_refs: set[str] | frozenset[str]
     root = settings.project_root
     assets: list[AssetInfo] = []
     prompts_dir = settings.path(settings.prompts_dir)
-    for folder in sorted(p for p in prompts_dir.glob("*") if p.is_dir()):
-        served = resolve_prompt_version(settings, folder.name) if prompt_versions(prompts_dir, folder.name) else None
-        for version in prompt_versions(prompts_dir, folder.name):
+    for folder in sorted(path for path in prompts_dir.glob("*") if path.is_dir()):
+        versions = prompt_versions(prompts_dir, folder.name)
+        served = resolve_prompt_version(settings, folder.name) if versions else None
+        if served is not None and served not in versions:
+            raise AssetError(f"prompt {folder.name}@{served} is pinned but {folder / served}.md does not exist")
+        for version in versions:
             prompt = _read_prompt(folder / f"{version}.md")
             in_use = version == served or prompt.ref in used_prompt_refs
-            assets.append(
-                _info(
-                    "prompt",
-                    prompt.name,
-                    prompt.version,
-                    prompt.owner,
-                    prompt.path,
-                    root,
-                    prompt.deprecated_after,
-                    in_use,
-                )
-            )
+            assets.append(_info(root, "prompt", prompt.path, prompt.name, prompt.version, prompt.owner,
+                                deprecated=prompt.deprecated_after, in_use=in_use))  # fmt: skip
     for meta_path in sorted((settings.path(settings.evals_dir) / "datasets").glob("*.meta.yml")):
         meta = load_dataset_meta(meta_path)
         data_path = meta_path.with_name(meta_path.name.replace(".meta.yml", ".jsonl"))
-        assets.append(
-            _info(
-                "dataset",
-                meta.name,
-                meta.version,
-                meta.owner,
-                data_path if data_path.exists() else meta_path,
-                root,
-                meta.deprecated_after,
-                True,
-            )
-        )
+        path = data_path if data_path.exists() else meta_path
+        assets.append(_info(root, "dataset", path, meta.name, meta.version, meta.owner,
+                            deprecated=meta.deprecated_after, in_use=True))  # fmt: skip
     policies_dir = settings.path(settings.policies_dir)
     for path in sorted([*policies_dir.glob("*.rego"), *policies_dir.glob("*.yml")]):
         meta = policy_metadata(path)
-        deprecated = _date_field(path, meta, "deprecated_after")
         version, owner = str(meta.get("version", "unversioned")), str(meta.get("owner", ""))
-        assets.append(_info("policy", path.stem, version, owner, path, root, deprecated, True))
+        deprecated = _date_field(path, meta, "deprecated_after")
+        assets.append(_info(root, "policy", path, path.stem, version, owner, deprecated=deprecated, in_use=True))
     return assets
 
 
 def _info(
-    kind: AssetKind, name: str, version: str, owner: str, path: Path, root: Path, deprecated: date | None, in_use: bool
+    root: Path,
+    kind: AssetKind,
+    path: Path,
+    name: str,
+    version: str,
+    owner: str,
+    *,
+    deprecated: date | None,
+    in_use: bool,
 ) -> AssetInfo:
     try:
-        shown = str(path.resolve().relative_to(root.resolve()))
+        shown = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         shown = str(path)
     return AssetInfo(kind, name, version, owner, shown, sha256_file(path), deprecated, in_use)

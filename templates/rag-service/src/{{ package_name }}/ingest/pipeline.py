@@ -88,7 +88,8 @@ class Ingestor:
             if any(part.startswith((".", "_")) for part in relative.parts) or name.endswith(".meta.yml"):
                 continue
             if path.suffix.lower() not in FORMATS:
-                report.ignored.append(name)
+                if path.suffix:  # LICENSE, README without a suffix: not documents, not worth a line
+                    report.ignored.append(name)
                 continue
             try:
                 parsed = parse_file(path, where=name)

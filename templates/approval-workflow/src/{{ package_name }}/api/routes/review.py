@@ -5,6 +5,7 @@ SameSite=Strict, and a cross-origin `Origin` header is refused, so another site
 cannot make a signed-in reviewer's browser approve anything.
 """
 
+import re
 from typing import Annotated, Literal
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,9 +21,10 @@ from ..deps import ProposalServiceDep
 router = APIRouter(prefix="/review", tags=["review"], include_in_schema=False)
 COOKIE = "review_session"
 MAX_FORM_BYTES = 16_384
+DONE = re.compile(r"prop_[0-9a-f]{12}[ +](approved|rejected)")  # only our own redirect may show a notice
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -75,7 +77,9 @@ def review_queue(request: Request, service: ProposalServiceDep, sessions: Sessio
     if session is None:
         return html(login_page())
     pending = service.list_proposals(State.PENDING_REVIEW, limit=200)
-    return html(queue_page(session.client_id, session.csrf_token, pending, notice=done and f"Recorded: {done}"))
+    notice = f"Recorded: {done}" if DONE.fullmatch(done) else ""
+    rules = service.rules.note_required_for
+    return html(queue_page(session.client_id, session.csrf_token, pending, note_required_for=rules, notice=notice))
 
 
 @router.post("/login")
@@ -118,6 +122,13 @@ def decide(
         decide_with(proposal_id, actor=session.client_id, note=form.get("note", ""))
     except ApprovalError as error:
         pending = service.list_proposals(State.PENDING_REVIEW, limit=200)
-        return html(queue_page(session.client_id, session.csrf_token, pending, error=error.detail), error.status)
+        page = queue_page(
+            session.client_id,
+            session.csrf_token,
+            pending,
+            note_required_for=service.rules.note_required_for,
+            error=error.detail,
+        )
+        return html(page, error.status)
     outcome = "approved" if decision == "approve" else "rejected"
     return RedirectResponse(f"/review?done={proposal_id}+{outcome}", status_code=303, headers=SECURITY_HEADERS)

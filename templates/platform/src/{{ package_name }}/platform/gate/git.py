@@ -52,7 +52,7 @@ def change_author(root: Path) -> tuple[str, list[str]]:
 
 def newest_tag(src: str, timeout_s: float = 10.0) -> tuple[str | None, str]:
     """The highest version tag at a template source (local path or URL), and why not when None."""
-    listed = run_git(Path.cwd(), "ls-remote", "--tags", "--refs", src, timeout_s=timeout_s)
+    listed = run_git(Path.cwd(), "ls-remote", "--tags", "--refs", expand_source(src), timeout_s=timeout_s)
     if listed is None:
         return None, f"cannot list tags of {src} (offline, moved or not a git repository)"
     tags = [line.rsplit("refs/tags/", 1)[-1] for line in listed.splitlines() if "refs/tags/" in line]
@@ -60,6 +60,14 @@ def newest_tag(src: str, timeout_s: float = 10.0) -> tuple[str | None, str]:
     if not versions:
         return None, f"{src} has no version tags"
     return max(versions, key=lambda tag: _release(tag) or ()), ""
+
+
+def expand_source(src: str) -> str:
+    """Copier's `gh:owner/repo` and `gl:owner/repo` shorthands as URLs git understands."""
+    for prefix, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
+        if src.startswith(prefix):
+            return host + src.removeprefix(prefix).removesuffix(".git") + ".git"
+    return src
 
 
 def _release(tag: str) -> tuple[int, ...] | None:
