@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from paved_roads.generate import PATTERNS
-from paved_roads.links import sync_links, unreached_files
+from paved_roads.links import CACHES, sync_links, unreached_files
 
 
 def test_every_pattern_folder_exists(template_root: Path) -> None:
@@ -55,7 +55,7 @@ def _regular_files(folder: Path) -> list[Path]:
     """Files that are really stored in `folder` (symlinked ones are the platform's own)."""
     found = []
     for path in folder.rglob("*"):
-        if "__pycache__" in path.parts or not path.is_file() or path.stat().st_size == 0:
+        if CACHES & set(path.parts) or not path.is_file() or path.stat().st_size == 0:
             continue
         if any(parent.is_symlink() for parent in [path, *path.parents] if folder in parent.parents or parent == path):
             continue

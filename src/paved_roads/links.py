@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PLATFORM = "platform"
+CACHES = frozenset({"__pycache__", ".ruff_cache", ".pytest_cache"})  # tool output, never linked
 
 
 class LinkError(Exception):
@@ -57,7 +58,7 @@ def _link_points(platform: Path, pattern: Path) -> list[tuple[Path, Path]]:
     while stack:
         relative = stack.pop()
         for entry in sorted((platform / relative).iterdir()):
-            if entry.name == "__pycache__":
+            if entry.name in CACHES:
                 continue
             rel = relative / entry.name
             target = pattern / rel
@@ -74,7 +75,7 @@ def unreached_files(templates: Path) -> list[str]:
     missing = []
     for pattern in patterns(templates):
         for file in platform.rglob("*"):
-            if file.is_dir() or "__pycache__" in file.parts:
+            if file.is_dir() or CACHES & set(file.parts):
                 continue
             rel = file.relative_to(platform)
             seen = pattern / rel

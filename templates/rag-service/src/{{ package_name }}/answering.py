@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .platform.guardrails import GuardResult
+from .platform.guardrails import scan_context
 from .retrieval.retriever import RetrievedChunk
 
 SOURCE_TAG = re.compile(r"\[(S\d{1,3})\]")
@@ -23,13 +23,26 @@ DONT_KNOW = "I don't know based on the provided sources."
 
 
 @dataclass(frozen=True)
+class SafeText:
+    """A chunk's text as it may enter a prompt, and what the scanners did to it."""
+
+    text: str
+    neutralised: bool = False
+    blocked_by: str | None = None
+
+
+Sanitiser = Callable[[str], SafeText]
+
+
+@dataclass(frozen=True)
 class Evidence:
-    """One chunk as the model sees it: `tag` ("S1"), the neutralised text, and whether it was cut."""
+    """One chunk as the model sees it: `tag` ("S1"), the safe text, and whether a scanner cut or blocked it."""
 
     tag: str
     retrieved: RetrievedChunk
     text: str
     neutralised: bool
+    blocked_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,14 +63,19 @@ class CitationCheck:
         return None
 
 
-def prepare_evidence(retrieved: Sequence[RetrievedChunk], scan: Callable[[str], GuardResult]) -> list[Evidence]:
+def context_scan(text: str) -> SafeText:
+    """The platform's indirect-injection scanner: instruction-like sentences are cut."""
+    verdict = scan_context(text)
+    return SafeText(verdict.text, verdict.action != "allow")
+
+
+def prepare_evidence(retrieved: Sequence[RetrievedChunk], sanitise: Sanitiser = context_scan) -> list[Evidence]:
     """Tag chunks S1..Sn and make their text safe to place in a prompt."""
     evidence = []
     for number, item in enumerate(retrieved, start=1):
         flat = " ".join(item.chunk.text.split())
-        flat = _TAG_LIKE.sub(r"(\1)", flat)
-        verdict = scan(flat)
-        evidence.append(Evidence(f"S{number}", item, verdict.text, verdict.action != "allow"))
+        safe = sanitise(_TAG_LIKE.sub(r"(\1)", flat))
+        evidence.append(Evidence(f"S{number}", item, safe.text, safe.neutralised, safe.blocked_by))
     return evidence
 
 

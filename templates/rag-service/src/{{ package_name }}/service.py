@@ -13,17 +13,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from .answer_cache import AnswerCache
-from .answering import DONT_KNOW, Evidence, check_citations, prepare_evidence, user_message
+from .answering import DONT_KNOW, Evidence, SafeText, check_citations, context_scan, prepare_evidence, user_message
 from .config import RagSettings, get_rag_settings
 from .ingest.metadata import DocumentMetadata
 from .ingest.parsers import ParseError, parse_content
 from .ingest.pipeline import Ingestor, IngestReport, Outcome
 from .platform.assets import load_prompt
 from .platform.auth import Caller
-from .platform.guardrails import scan_context
 from .platform.runtime import Refused, Runtime
 from .retrieval.backends import open_store
 from .retrieval.models import CLEARANCE_RANK, DocumentRecord
@@ -33,6 +33,7 @@ from .retrieval.store import ChunkStore
 FEATURE = "answer"
 PROMPT_NAME = "answer"
 QUOTE_CHARS = 400
+SANITISED_CHUNKS_CACHED = 4096
 
 
 class IngestDenied(PermissionError):
@@ -95,6 +96,8 @@ class RagService:
         self.retriever = Retriever(store, self.config, embed=embed, today=today)
         self.prompt = load_prompt(settings, PROMPT_NAME)
         self.cache: AnswerCache[Answer] = AnswerCache(self.config.answer_cache_size)
+        # Scanning is a pure function of the text, and popular chunks come back query after query.
+        self.sanitise = lru_cache(maxsize=SANITISED_CHUNKS_CACHED)(self._sanitise)
 
     @classmethod
     def open(cls, runtime: Runtime, config: RagSettings | None = None, *, namespace: str = "main") -> RagService:
@@ -120,7 +123,7 @@ class RagService:
         except RetrievalLeak as leak:
             self.runtime.record(actor=actor, action="rag.query", decision=f"refused:{leak.control}", details={})
             raise Refused(leak.control, str(leak)) from leak
-        evidence = self._guarded(prepare_evidence(retrieved, scan_context), actor)
+        evidence = self._admitted(prepare_evidence(retrieved, self.sanitise), actor)
         answer = self._answer(question, evidence, retrieved, actor)
         self.cache.put(key, answer)
         return answer
@@ -158,18 +161,20 @@ class RagService:
             base, text=governed.text, refused=check.says_unknown, citations=citations, reason=reason, audit_seq=seq
         )
 
-    def _guarded(self, evidence: list[Evidence], actor: str) -> list[Evidence]:
-        """Evidence passes the same input guards as questions; a chunk a guard blocks is left out."""
-        kept = []
+    def _sanitise(self, text: str) -> SafeText:
+        """Context scanner first (cuts instructions), then the same input guards a question passes."""
+        scanned = context_scan(text)
+        verdict = self.runtime.input_guards.run(scanned.text)
+        blocked = sorted(result.guard for result in verdict.results if result.action == "block")
+        return SafeText(verdict.text, scanned.neutralised, ", ".join(blocked) or None)
+
+    def _admitted(self, evidence: list[Evidence], actor: str) -> list[Evidence]:
+        """A chunk a guard blocks is left out (and audited) rather than refusing the whole question."""
         for item in evidence:
-            verdict = self.runtime.input_guards.run(item.text)
-            if verdict.action == "block":
-                self.runtime.record(
-                    actor=actor, action="rag.evidence", decision="dropped", details={"chunk": item.retrieved.chunk.id}
-                )
-                continue
-            kept.append(replace(item, text=verdict.text))
-        return kept
+            if item.blocked_by:
+                details = {"chunk": item.retrieved.chunk.id, "guards": item.blocked_by}
+                self.runtime.record(actor=actor, action="rag.evidence", decision="dropped", details=details)
+        return [item for item in evidence if not item.blocked_by]
 
     # -- documents -------------------------------------------------------------------------
 
@@ -242,7 +247,6 @@ def _citation(item: Evidence) -> Citation:
         stale=item.retrieved.stale,
         quote=item.text[:QUOTE_CHARS],
     )
-
 
 
 def _derived_id(title: str, text: str) -> str:

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     api_clients: dict[str, ApiClient] = {}
     alert_webhook_url: str = ""
     record_content: bool = False
+    # Pin prompt versions ({"answer": "1.0.0"}): rollbacks, shadow candidates and `eval --pin` use it.
+    prompt_versions: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_local(self) -> Settings:

@@ -1,0 +1,1 @@
+"""Ingest: parse documents, read their metadata, chunk them by heading and index them incrementally."""

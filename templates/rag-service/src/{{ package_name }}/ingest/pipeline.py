@@ -53,6 +53,7 @@ class Outcome:
     """What happened to one document: added | updated | unchanged | duplicate (of `duplicate_of`)."""
 
     status: str
+    document_id: str
     document: DocumentRecord | None = None
     duplicate_of: str | None = None
 
@@ -135,15 +136,15 @@ class Ingestor:
         content_hash = hashlib.sha256(" ".join(parsed.text.split()).encode()).hexdigest()
         twin = self.store.find_by_content_hash(content_hash)
         if twin is not None and twin.id != document_id:
-            return Outcome("duplicate", duplicate_of=twin.id)
+            return Outcome("duplicate", document_id, duplicate_of=twin.id)
         document = self._document(parsed, metadata, document_id, origin, source, content_hash, updated_fallback)
         existing = self.store.get_document(document_id)
         if existing is not None and existing.fingerprint == document.fingerprint and not force:
-            return Outcome("unchanged", existing)
+            return Outcome("unchanged", document_id, existing)
         chunks = self._chunks(parsed, document)
         document = DocumentRecord(**{**document.__dict__, "chunk_count": len(chunks)})
         self.store.replace_document(document, chunks)
-        return Outcome("updated" if existing is not None else "added", document)
+        return Outcome("updated" if existing is not None else "added", document_id, document)
 
     def _document(
         self,

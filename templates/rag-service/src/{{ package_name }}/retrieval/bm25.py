@@ -10,10 +10,11 @@ and `common`; every chunk that matches at least one term is then in exactly one 
 - B: matches rare terms only; its full score *is* its rare-terms score. The best
   `limit` of `(rare)` contain every B chunk that can make the top `limit` (a chunk
   ranked lower there has `limit` chunks scoring at least as much, in full).
-- C: matches common terms only; it scores at most `upper_bound(common)`.
+- C: matches common terms only; it scores at most `QueryPlan.common_bound`.
 
 So the merged best of A and B is exact whenever its `limit`-th score reaches C's bound
-(the MaxScore argument); otherwise we run the full query. Scores follow FTS5's
+(the MaxScore argument); otherwise the rarest common term moves to the rare side and we try
+again, which ends at the full query in the worst case. Scores follow FTS5's
 `bm25()` (sqlite/ext/fts5/fts5_aux.c): a term adds idf * f*(k1+1)/(f + K) with
 idf = ln((N - n + 0.5)/(n + 0.5)) floored at 1e-6, and f/(f + K) < 1 for any term
 frequency, column weight or length, so a term never adds more than idf * (k1 + 1).
@@ -35,7 +36,19 @@ class QueryPlan:
 
     rare: tuple[str, ...]
     common: tuple[str, ...]
-    common_bound: float
+    frequencies: dict[str, int]
+    rows: int
+
+    @property
+    def common_bound(self) -> float:
+        """The most the common terms can add to a chunk that has no rare term."""
+        return sum(idf(self.rows, self.frequencies[term]) * (K1 + 1) for term in self.common)
+
+    def widened(self) -> QueryPlan:
+        """Move the rarest common term to the rare side: a lower bound, at the cost of more candidates."""
+        promoted = min(self.common, key=self.frequencies.__getitem__)
+        common = tuple(term for term in self.common if term != promoted)
+        return QueryPlan((*self.rare, promoted), common, self.frequencies, self.rows)
 
 
 def idf(rows: int, hits: int) -> float:
@@ -50,9 +63,7 @@ def plan_query(frequencies: dict[str, int], rows: int, *, common_fraction: float
     rare = [term for term, hits in known.items() if hits <= cut]
     if not rare and known:
         rare = [min(known, key=known.__getitem__)]
-    common = tuple(term for term in known if term not in rare)
-    bound = sum(idf(rows, known[term]) * (K1 + 1) for term in common)
-    return QueryPlan(tuple(rare), common, bound)
+    return QueryPlan(tuple(rare), tuple(term for term in known if term not in rare), known, rows)
 
 
 def is_rank_safe(scores: Sequence[float], *, limit: int, common_bound: float) -> bool:

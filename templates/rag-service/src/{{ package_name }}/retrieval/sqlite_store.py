@@ -198,17 +198,19 @@ class SqliteChunkStore:
         plan = plan_query(frequencies, rows, common_fraction=COMMON_FRACTION)
         if not plan.rare or limit < 1:
             return []
-        rare = _any_of(plan.rare)
-        found = self._fts_query(rare, where, limit)
-        if plan.common:
-            found += self._fts_query(f"({rare}) AND ({_any_of(plan.common)})", where, limit)
-        best: dict[str, tuple] = {}
-        for row in found:  # an A-chunk can come back twice; its full score is the larger one
-            if row[0] not in best or row[-1] < best[row[0]][-1]:
-                best[row[0]] = row
-        ranked = sorted(best.values(), key=lambda row: row[-1])[:limit]
-        if not is_rank_safe([-row[-1] for row in ranked], limit=limit, common_bound=plan.common_bound):
-            ranked = self._fts_query(_any_of(plan.rare + plan.common), where, limit)
+        while True:
+            rare = _any_of(plan.rare)
+            found = self._fts_query(rare, where, limit)
+            if plan.common:
+                found += self._fts_query(f"({rare}) AND ({_any_of(plan.common)})", where, limit)
+            best: dict[str, tuple] = {}
+            for row in found:  # an A-chunk can come back twice; its full score is the larger one
+                if row[0] not in best or row[-1] < best[row[0]][-1]:
+                    best[row[0]] = row
+            ranked = sorted(best.values(), key=lambda row: row[-1])[:limit]
+            if is_rank_safe([-row[-1] for row in ranked], limit=limit, common_bound=plan.common_bound):
+                break
+            plan = plan.widened()
         # FTS5's bm25() is "lower is better"; negate so every backend reports higher = better.
         return [ScoredChunk(_chunk(row), -row[-1]) for row in ranked]
 

@@ -59,7 +59,7 @@ def collect_facts(settings: Settings, *, today: date) -> Facts:
             "evals": eval_facts(settings, parts),
             "shadow": shadow_facts(settings, parts),
             "rollback_plan": rollback_plan(root),
-            "reviews": review_facts(root, owners, author, aliases),
+            "reviews": review_facts(root, author, aliases),
             "codeowners": codeowners(root),
             "template": template_drift(root),
         }

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,21 +106,20 @@ def write_review(root: Path, *, reviewer: str, decision: str = "approved", note:
     return path
 
 
-def review_facts(root: Path, owners: list[str], author: str, aliases: list[str]) -> dict[str, Any]:
+def review_facts(root: Path, author: str, aliases: list[str]) -> dict[str, Any]:
+    """The change under review, its author, and every review record (the policy decides which count)."""
     records = load_reviews(root)
     change = change_fingerprint(root)
     approved = sum(r["decision"] == "approved" and r["change"] == change for r in records)
+    evidence = [
+        {"file": r["file"], "sha256": r["sha256"], "figure": f"{r['reviewer']} {r['decision']}"} for r in records
+    ]
+    evidence.append({"file": REVIEWS_DIR.as_posix(), "sha256": change.removeprefix("sha256:"),
+                     "figure": f"{approved} approval(s) of this change"})  # fmt: skip
     return {
         "change": change,
         "author": normalize_handle(author) if author != "unknown" else "unknown",
         "author_aliases": sorted({normalize_handle(alias) for alias in aliases if alias}),
         "records": [{k: v for k, v in r.items() if k != "sha256"} for r in records],
-        "evidence": [
-            {"file": r["file"], "sha256": r["sha256"], "figure": f"{r['reviewer']} {r['decision']}"} for r in records
-        ]
-        + [{"file": REVIEWS_DIR.as_posix(), "sha256": change, "figure": f"{approved} approval(s) of this change"}],
+        "evidence": evidence,
     }
-
-
-def today_utc() -> date:
-    return datetime.now(UTC).date()

@@ -11,11 +11,12 @@ while a single weak hint ("act as") does not. `score` is that combined weight.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from .matching import HintGroup, Hints, compile_words, finditer_words, hints_for, required_literals
+from .matching import HintGroup, Hints, WordPattern, all_found, compile_words, hints_for, required_literals, search_words
 from .obfuscation import View, decoded_base64, despace, fold, unleet
 from .result import Action, Finding, GuardResult
 
@@ -108,6 +109,7 @@ _FREE_HINTS = (
     "exempt",
     "liberat",
     "lift",
+    "above",
 )
 
 
@@ -119,18 +121,18 @@ class Signal:
     family: str
     weight: float
     hints: tuple[HintGroup, ...]
-    pattern: re.Pattern[str]
+    pattern: WordPattern
 
-    def finditer(self, text: str, hints: Hints, *, limit: int) -> Iterator[re.Match[str]]:
+    def finditer(self, hints: Hints, *, limit: int) -> Iterator[re.Match[str]]:
         """Up to `limit` word-boundary matches; none without running the regex when a hint group is absent."""
-        if all(group.found_in(hints) for group in self.hints):
-            yield from islice(finditer_words(self.pattern, text), limit)
+        if all_found(self.hints, hints):
+            yield from islice(self.pattern.finditer(hints), limit)
 
 
 def _signal(family: str, weight: float, hints: tuple[tuple[str, ...], ...], pattern: str) -> Signal:
     """Hints are the hand-written ones plus the literal words the regex itself requires."""
     groups = tuple(HintGroup.of(group) for group in hints + required_literals(pattern))
-    return Signal(family, weight, groups, compile_words(pattern))
+    return Signal(family, weight, groups, WordPattern.compile(pattern))
 
 
 # Patterns run on the folded, lower-case view of the text.
@@ -144,36 +146,40 @@ SIGNALS: tuple[Signal, ...] = (
     _signal("role_override", 0.4, (("now on", "henceforth", "from this"),), r"\bfrom now on\b|\bfrom this (?:point|moment) (?:on|forward)|\bhenceforth\b"),
     _signal("role_override", 0.45, (("pretend", "imagine", "character"),), r"\b(?:pretend|imagine) (?:to be|you are|you're|that you|yourself)|\bstay in character\b|\bbreak(?:ing)? character\b|\bin character\b"),
     _signal("role_override", 0.55, (("you will", "you are going", "you must", "you shall", "you should"),), r"\byou (?:will|are going to|must|shall|should) (?:now )?(?:act|pretend|roleplay|role-play|play the role|simulate|emulate|imitate|behave|respond as|answer as)\b"),
-    _signal("role_override", 0.45, (("act as", "act like", "role", "simulat", "emulat", "imperson", "your name is"),), r"\b(?:act|role-?play|roleplay|play the role of|simulate|emulate|impersonate) (?:as |of )?(?:an? |the )?(?:\w+ ){0,5}?(?:ai|bot|chatbot|model|assistant|gpt|character|persona|entity|entities|version)s?\b|\byour name is\b"),
+    _signal("role_override", 0.45, (("act", "role", "simulat", "emulat", "imperson", "your name is"),), r"\b(?:act|role-?play|roleplay|play the role of|simulate|emulate|impersonate) (?:as |of )?(?:an? |the )?(?:\w+ ){0,5}?(?:ai|bot|chatbot|model|assistant|gpt|character|persona|entity|entities|version)s?\b|\byour name is\b"),
     _signal("jailbreak_persona", 0.95, (("anything now", "developer mode", "jailbr", "dan", "stan"),), r"\bdo anything now\b|\bdeveloper mode\b|\bjailbr(?:ea|o)k(?:en|ed|s|ing)?\b|\banti-?dan\b|\bdan mode\b|\bstan\b.{0,40}\bstrive to avoid norms\b"),
     _signal("jailbreak_persona", 0.8, (("evil", "unrestrict", "uncensor", "unfilter", "amoral", "unethical", "unbound", "unlimited", "unchain", "rogue", "immoral", "lawless", "malicious"),), r"\b(?:evil|unrestricted|uncensored|unfiltered|amoral|unethical|unbound|unlimited|unchained|rogue|immoral|lawless|malicious)\W+(?:\w+\W+)?(?:ai|mode|assistant|model|chatbot|version|persona|character|bot|entity|gpt)\b"),
     _signal("jailbreak_persona", 0.8, ((" mode",),), r"\b(?:god|admin|sudo|dev|debug|debugging|maintenance|opposite|chaos|evil|unrestricted|uncensored|unlocked|jailbreak|super|omega|alpha|dark side|no.?filter) mode\b"),
     _signal("jailbreak_persona", 0.5, (("dan", "mongo tom"),), r"\bdan\b|\bbetterdan\b|\bmongo tom\b"),
-    _signal("restriction_removal", 0.85, (_FREE_HINTS, ("ethic", "moral", "censor", "content polic", "usage polic", "openai", "anthropic", "guardrail", "safeguard", "safety ", "ai restr", "ai rule", "ai guide", "ai constr", "ai limit", "programming ", "ethical ", "moral ")), _near(r"no|without|free (?:of|from)|not (?:be )?bound by|unbound by|break(?:s|ing)? free|bypass(?:ing)?|disable|remove|circumvent|evade|get around|(?:doesn'?t|don'?t|does not|do not|never|won'?t|will not|not) (?:care|follow|abide|adhere|have|need|respect|obey|comply)|beyond|outside|exempt from|liberated from|lifted", r"(?:ethic(?:s|al)?|moral(?:s|ity)?|censor(?:ship|ed)?|content polic(?:y|ies)|usage polic(?:y|ies)|openai|anthropic|guardrails|safeguards|safety (?:guidelines|rules|measures|protocols|filters)|(?:ai|programming|ethical|moral) (?:restrictions|rules|guidelines|constraints|limitations))", 4)),
+    _signal("restriction_removal", 0.85, (_FREE_HINTS, ("ethic", "moral", "censor", "content polic", "usage polic", "openai", "anthropic", "guardrail", "safeguard", "safety ", "ai restr", "ai rule", "ai guide", "ai constr", "ai limit", "programming ", "ethical ", "moral ")), _near(r"no|without|free (?:of|from)|not (?:be )?bound by|unbound by|break(?:s|ing)? free|bypass(?:ing)?|disable|remove|circumvent|evade|get around|(?:doesn'?t|don'?t|does not|do not|never|won'?t|will not|not) (?:care|follow|abide|adhere|have|need|respect|obey|comply)|beyond|(?:is|are|am|be|being) above|outside|exempt from|liberated from|lifted", r"(?:ethic(?:s|al)?|moral(?:s|ity)?|censor(?:ship|ed)?|content polic(?:y|ies)|usage polic(?:y|ies)|openai|anthropic|guardrails|safeguards|safety (?:guidelines|rules|measures|protocols|filters)|(?:ai|programming|ethical|moral) (?:restrictions|rules|guidelines|constraints|limitations))", 4)),
     _signal("restriction_removal", 0.4, (_FREE_HINTS, ("restriction", "filter", "limitation", "rule", "boundar", "constraint", "principle", "guideline", "legal", "laws")), _near(r"no|without|free (?:of|from)|not (?:be )?bound by|break(?:s|ing)? free|bypass|disable|remove|circumvent|(?:doesn'?t|don'?t|does not|do not|never) (?:care|follow|abide|have)", r"restrictions|filters|filtering|limitations|rules|boundaries|constraints|principles|guidelines|legality|laws", 3)),
     _signal("never_refuse", 0.5, (("refus", "declin", "deny", "say no", "reject", "warning", "disclaimer", "apolog"),), r"\b(?:never|not|cannot|can'?t|won'?t|will not|must not|mustn'?t|don'?t|do not|unable to) (?:ever )?(?:refuse|decline|deny|say no|reject)\b|\b(?:never|don'?t|do not|won'?t|will not|must not) (?:include |add |give |provide )?(?:any )?(?:warnings?|disclaimers?|apolog(?:y|ies|i[sz]e))\b"),
     _signal("never_refuse", 0.4, (("answer", "respond to", "reply to", "comply with", "fulfill", "obey", "regardless", "irrespective", "unquestioning"), ("any ", "every ", "all ", "regardless", "irrespective", "unquestioning")), r"\b(?:answer|respond to|reply to|comply with|fulfill|obey) (?:any|every|all)(?: \w+)? (?:questions?|requests?|prompts?|commands?|orders?)\b|\b(?:regardless|irrespective) of (?:legality|morality|ethics|content|consequences|how|whether|the rules)|\bunquestioning(?:ly)? obe"),
     _signal("never_refuse", 0.3, (("no matter", "without any", "without hesitation", "without question"),), r"\bno matter (?:what|how)\b|\bwithout (?:any )?(?:hesitation|question)\b"),
-    _signal("prompt_leak", 0.9, (("prompt", "instruction", "directive"), ("system", "initial", "hidden", "secret", "starting", "internal", "developer", "pre-", "preprompt", "base ", "opening")), _near(_LEAK_VERBS, _HIDDEN_PROMPT, 4)),
+    _signal("prompt_leak", 0.9, (("system", "initial", "hidden", "secret", "starting", "internal", "developer", "pre-", "preprompt", "base ", "opening"),), _near(_LEAK_VERBS, _HIDDEN_PROMPT, 4)),
     _signal("prompt_leak", 0.85, (("your",),), _near(_LEAK_VERBS, r"your (?:\w+ )?(?:prompts?|instructions|rules|configuration|directives|guidelines|programming)", 4)),
     _signal("prompt_leak", 0.85, (("above", "before this", "so far", "up to now"),), _near(_LEAK_VERBS, r"(?:text|words|content|everything|instructions|conversation|message) (?:above|before this|so far|up to now)", 4)),
     _signal("prompt_leak", 0.85, (("conversation",),), _near(_LEAK_VERBS, r"(?:this|the) (?:entire|whole|full) conversation", 4)),
     _signal("prompt_leak", 0.7, (("were you", "you were", "my instructions", "i was", "supposed to", "allowed to", "permitted to", "initiali"),), r"\b(?:what (?:were|was) you (?:told|instructed|given|programmed)|you were (?:told|instructed|given) (?:before|at the (?:start|beginning))|my instructions (?:are|were)|i was (?:instructed|told|programmed) to|(?:not|never) (?:supposed|allowed|permitted) to (?:tell|say|reveal|share|disclose)|initiali[sz]ation (?:string|text|prompt))\b"),
     _signal("prompt_leak", 0.45, (("system", "initial"),), r"\bsystem[ _]?(?:prompt|message|instructions?)\b|\bsystemprompt\b|\binitial (?:prompt|instructions)\b"),
-    _signal("turn_spoofing", 0.85, (("<|", "inst]", "<<sys", "<sys", "</sys", "<instr", "</instr", "<admin", "</admin", "<prompt", "[system", "[admin", "[instruction", "end of ", "<end of", "core instruction"),), r"<\|(?:im_start|im_end|endoftext|system|user|assistant|end|eot_id|start_header_id)\|>|\[/?inst\]|<<sys>>|</?(?:system|sys|instructions?|admin|prompt)>|\[(?:system|admin|instructions?)\]|\bend of (?:session|conversation|prompt|context|system prompt)\b|<end of \w+>|-- ?core instruction|\[admin request"),
-    _signal("turn_spoofing", 0.55, (("system", "assistant", "ai:", "ai :", "sys:", "admin", "developer", "root"), (":", "override", "command", "notice", "message", "instruction", "update")), r"^[ \t>#*]*(?:system|assistant|ai|sys|admin|administrator)\s*:|\b(?:system|admin(?:istrator)?|developer|root) (?:override|command|notice|message|instruction|update)\b"),
-    _signal("output_hijack", 0.6, (("just ", "only ", "simply ", "exactly", "verbatim", "pwned", "print"), ("say", "print", "output", "write", "respond", "reply", "answer", "return", "repeat", "pwned")), r"\b(?:just|only|simply) (?:say|print|output|write|respond with|reply with|answer with|return|repeat)\b[^.\n]{0,40}[\"'<]|\b(?:say|print|output|repeat) (?:exactly|verbatim|only)\b|\bhaha pwned\b|\bpwned\b|\band (?:just )?(?:print|say|output|respond with|reply with)\s*[\"'<]"),
+    _signal("turn_spoofing", 0.85, (("<|", "inst]", "<<sys", "<sys", "</sys", "<instr", "</instr", "<admin", "</admin", "<prompt", "[system", "[admin", "[instruction", "<end of", "core instruction"),), r"<\|(?:im_start|im_end|endoftext|system|user|assistant|end|eot_id|start_header_id)\|>|\[/?inst\]|<<sys>>|</?(?:system|sys|instructions?|admin|prompt)>|\[(?:system|admin|instructions?)\]|<end of \w+>|-- ?core instruction|\[admin request"),
+    _signal("turn_spoofing", 0.85, (), r"\bend of (?:session|conversation|prompt|context|system prompt)\b"),
+    _signal("turn_spoofing", 0.55, (("system", "assistant", "ai:", "ai :", "sys:", "admin"), (":",)), r"^[ \t>#*]*(?:system|assistant|ai|sys|admin|administrator)\s*:"),
+    _signal("turn_spoofing", 0.55, (), r"\b(?:system|admin(?:istrator)?|developer|root) (?:override|command|notice|message|instruction|update)\b"),
+    _signal("turn_spoofing", 0.8, (), r"\b(?:system|admin(?:istrator)?|developer|root|sudo) override(?:\s*:| (?:mode|activated|enabled|engaged|granted|accepted)\b)"),
+    _signal("role_override", 0.7, (), r"\b(?:don'?t|do not|never|stop|no longer) (?:respond|answer|reply|act|behave|talk|speak)(?:ing)? (?:as|like) (?:chat ?gpt|gpt|an? (?:ai|assistant|language model)|the assistant)\b"),
+    _signal("output_hijack", 0.6, (("just ", "only ", "simply ", "exactly", "verbatim", "pwned", "print", "and"), ("say", "print", "output", "write", "respond", "reply", "answer", "return", "repeat", "pwned")), r"\b(?:just|only|simply) (?:say|print|output|write|respond with|reply with|answer with|return|repeat)\b[^.\n]{0,40}[\"'<]|\b(?:say|print|output|repeat) (?:exactly|verbatim|only)\b|\bhaha pwned\b|\bpwned\b|\band (?:just )?(?:print|say|output|respond with|reply with)\s*[\"'<]"),
     _signal("output_hijack", 0.3, (("with only", "with exactly", "with the following"),), r"\b(?:respond|reply|answer) (?:only )?with (?:only|exactly|the following)\b"),
     _signal("indirect_addressing", 0.5, (("if ", "when "), ("user", "human", "anyone", "someone", "recruiter", "reader", "model", "ai ", "assistant", "llm"), ("ask", "request", "quer", "want")), r"\b(?:if|when) (?:the |a |any )?(?:user|human|anyone|someone|recruiter|reader|model|ai|assistant|llm)s? (?:asks?|asked|requests?|queries|wants?)\b"),
     _signal("indirect_addressing", 0.5, (("note to", "note for", "reading this", "processing this", "summarizing this", "summarising this", "analyzing this", "analysing this", "evaluating this", "screening this", "parsing this", "scanning this", "invisible", "hidden", "disregard all"),), r"\bnote (?:to|for) (?:the |any )?(?:automated|ai|llm|language model|assistant|chatbot|model|screening|analysis|gpt|bot)|\b(?:ai|llm|assistant|model|chatbot|gpt|bot)s? (?:reading|processing|summari[sz]ing|analy[sz]ing|evaluating|screening|parsing|scanning) this\b|\b(?:invisible|hidden) (?:to humans|text|instructions?|metadata|prompt|competency)|\bdisregard all (?:info|information|data|content)\b"),
     _signal("indirect_addressing", 0.65, (("focus only", "focus exclusively", "focus solely", "override", "verified by", "approved by", "authorized by", "authorised by", "evaluate", "assess", "analy", "summari", "deviate"),), r"\bfocus (?:only|exclusively|solely) on\b|\boverride (?:manual|the|all|any|previous|prior|your|existing)? ?(?:scoring|instructions|settings|evaluation|assessment|analysis|rules|decision|review)\b|\bpre-?(?:verified|approved|authori[sz]ed) by (?:senior )?(?:management|admin|the system)|\b(?:don'?t|do not) (?:evaluate|assess|analy[sz]e|summari[sz]e)\b|\byou may not deviate\b"),
     _signal("fiction_framing", 0.35, (("hypothetical", "fictional", "imaginary", "alternate", "opposite day", "purposes only", "play a game"),), r"\b(?:hypothetical(?:ly)?|fictional|imaginary|alternate) (?:\w+ )?(?:world|universe|scenario|story|setting|reality|response|ai|character|persona|chatbot|entity|model)s?\b|\bopposite day\b|\bfor (?:educational|research) purposes only\b|\blet'?s play a game\b"),
-    _signal("dual_response", 0.7, (("responses", "answers", "outputs", "paragraphs", "replies", "jailbroken", "unfiltered", "developer mode", "uncensored", "\U0001f513", "\U0001f512"),), r"\b(?:two|2|both) (?:different |separate )?(?:responses|answers|outputs|paragraphs|replies)\b|\b(?:normal|classic|standard|filtered|censored) (?:and|&|/) (?:jailbroken|unfiltered|developer mode|dan|uncensored)|\U0001f513|\U0001f512"),
-    _signal("prompt_leak", 0.75, (("your ",), ("prompt", "instruction", "message", "configuration", "directive")), r"\byour (?:initial|system|hidden|secret|starting|internal|pre-?|opening|base)[ _-]?(?:prompts?|instructions?|messages?|configuration|directives)\b"),
+    _signal("dual_response", 0.7, (("responses", "answers", "outputs", "paragraphs", "replies", "jailbroken", "unfiltered", "developer mode", "uncensored", "unaligned", "\U0001f513", "\U0001f512"),), r"\b(?:two|2|both) (?:different |separate )?(?:responses|answers|outputs|paragraphs|replies)\b|\b(?:normal|classic|standard|filtered|censored) (?:and|&|/) (?:jailbroken|unfiltered|developer mode|dan|uncensored)|\baligned (?:and|&|/) (?:an? )?unaligned (?:ai|responses?|answers?|versions?|outputs?|assistant|chatbot|model)s?\b|\U0001f513|\U0001f512"),
+    _signal("prompt_leak", 0.75, (("your ",),), r"\byour (?:initial|system|hidden|secret|starting|internal|pre-?|opening|base)[ _-]?(?:prompts?|instructions?|messages?|configuration|directives)\b"),
     _signal("prompt_leak", 0.8, ((" you ",), ("given", "told", "provided", "instructed")), r"\b(?:text|instructions?|prompts?|words|rules|messages?) (?:that )?you (?:were|have been|got|received) (?:given|told|provided|instructed)\b"),
-    _signal("prompt_leak", 0.8, (("prompt",),), r"\b(?:system|initial|hidden|secret) prompt (?:is|was|reads)\s*:|(?:console\.log|print|echo|dump|output)\W*\(?\W*system[ _]?prompt"),
+    _signal("prompt_leak", 0.8, (("prompt", "system"),), r"\b(?:system|initial|hidden|secret) prompt (?:is|was|reads)\s*:|(?:console\.log|print|echo|dump|output)\W*\(?\W*system[ _]?prompt"),
     _signal("role_override", 0.6, (("pose as", "personify", "transform into", "you are to ", "you are about to", "immerse yourself", "assume the", "take on the", "roleplayer", "role-player"),), r"\b(?:pose as|personify|transform into|you are to (?:act|be|pretend|play|respond|answer|behave|simulate|become)|you are about to (?:immerse|become|simulate|play|act|be)|immerse yourself|(?:assume|take on) the (?:role|persona|identity|character)|role-?player)\b"),
-    _signal("restriction_removal", 0.8, (("care",), ("ethic", "moral", "legal", "law", "rules", "policy", "policies", "consequence", "harm")), r"(?:don'?t|doesn'?t|does not|do not|never|won'?t|will not|not) (?:\w+ )?care (?:\w+ ){0,2}?(?:about|if|whether|for)\b[^.\n]{0,40}?\b(?:unethical|ethic(?:s|al)?|immoral|moral(?:s|ity)?|illegal|legal(?:ity)?|laws?|rules|polic(?:y|ies)|consequences|harm(?:ful)?)\b"),
+    _signal("restriction_removal", 0.8, (("care",), ("ethic", "unethic", "moral", "immoral", "legal", "illegal", "law", "rules", "policy", "policies", "consequence", "harm")), r"(?:don'?t|doesn'?t|does not|do not|never|won'?t|will not|not) (?:\w+ )?care (?:\w+ ){0,2}?(?:about|if|whether|for)\b[^.\n]{0,40}?\b(?:unethical|ethic(?:s|al)?|immoral|moral(?:s|ity)?|illegal|legal(?:ity)?|laws?|rules|polic(?:y|ies)|consequences|harm(?:ful)?)\b"),
     _signal("never_refuse", 0.7, (("without",), ("refus", "disclaimer", "warning", "censor", "filter", "moral", "ethic")), r"\bwithout (?:any )?(?:refusals?|refusing|disclaimers?|warnings?|censorship|censoring|filters?|filtering|moral(?:s|ity)?|ethic(?:s|al)?)\b"),
     _signal("jailbreak_persona", 0.5, (("uncensor", "unfilter", "amoral", "unrestrict", "unethical", "jailbroken", "nsfw", "no morals", "no ethics", "unaligned", "reprogram"),), r"\b(?:uncensored|unfiltered|amoral|unrestricted|unethical|jailbroken|nsfw|no morals|no ethics|unaligned|reprogram(?:med|ming)?)\b"),
     _signal("jailbreak_persona", 0.45, (("mode",), ("enable", "activate", "enter", "simulat", "switch", "turn on")), r"\b(?:enable|activate|enter|simulate|switch (?:to|into)|turn on)\W+(?:\w+\W+){0,4}?mode\b"),
@@ -181,23 +187,24 @@ SIGNALS: tuple[Signal, ...] = (
     _signal("ai_addressing", 0.4, (("chatgpt", "gpt", "assistant", "ai"),), r"^\W*(?:hello|hi|hey|dear|greetings),? (?:chat ?gpt|gpt|assistant|ai)\b"),
     _signal("override_instructions", 0.85, (("ignor", "disregard", "bypass", "violat", "break"), ("polic", "guideline", "terms")), r"\b(?:ignore|ignoring|disregard|disregarding|bypass|bypassing|violate|violating|break|breaking)\W+(?:[\w']+\W+){0,2}?(?:content|usage|safety|community)? ?(?:polic(?:y|ies)|guidelines|terms of (?:use|service))\b"),
     _signal("never_refuse", 0.7, (("regardless", "irrespective"),), r"\b(?:regardless|irrespective) of (?:\w+ )?(?:legality|morality|ethics|ethical|safeguards|restrictions|rules|guidelines|laws?|consequences|how (?:unethical|illegal|immoral|dangerous|harmful))\b"),
-    _signal("dual_response", 0.7, (("personas", "personalities", "characters", "entities", "responses"),), r"\b(?:two|2|both|dual) (?:different |separate |distinct )?(?:personas|personalities|entities|ais|chatbots)\b"),
+    _signal("dual_response", 0.7, (("personas", "personalities", "characters", "entities", "responses", "ais", "chatbots"),), r"\b(?:two|2|both|dual) (?:different |separate |distinct )?(?:personas|personalities|entities|ais|chatbots)\b"),
     _signal("role_override", 0.6, (("character",),), r"\b(?:remain|stay|keep|staying) in character\b"),
     _signal("restriction_removal", 0.7, (("allowed", "permitted"),), r"\b(?:nsfw|explicit|uncensored|anything|everything|profanity|swearing|violence)(?: \w+)? (?:is|are) (?:now )?(?:allowed|permitted)\b"),
     _signal("restriction_removal", 0.7, (("free",), ("restriction", "rule", "limit", "filter", "guideline", "constraint", "safeguard")), r"\bfree (?:\w+ )?(?:of|from) (?:all |any |its |your |the )?(?:restrictions|rules|limits|limitations|filters|guidelines|constraints|safeguards)\b"),
     _signal("turn_spoofing", 0.45, (("system", "admin"),), r"\b(?:system|admin|administrator)\s*:\s"),
     _signal("indirect_addressing", 0.5, (("if ",),), r"\bif (?:questioned|asked|prompted|queried|challenged)\b"),
     _signal("jailbreak_persona", 0.5, (("named", "called"),), r"\b(?:ai|chatbot|bot|model|assistant|gpt|persona|character|entity)s? (?:named|called)\b"),
-    _signal("restriction_removal", 0.8, (("unlocked", "zero", "whatsoever", "legal", "limits"),), r"\b(?:you are|you're) (?:now )?(?:fully |completely |totally )?unlocked\b|\bzero (?:restrictions|limits|filters|rules|morals|ethics)\b|\bno (?:restrictions|limits|filters|rules) whatsoever\b|\b(?:everything|anything) is (?:legal|allowed|permitted)\b|\bnothing is (?:illegal|off[- ]limits|forbidden)\b"),
+    _signal("restriction_removal", 0.8, (("unlocked", "zero", "whatsoever", "legal", "limits", "allowed", "permitted", "illegal", "off", "forbidden"),), r"\b(?:you are|you're) (?:now )?(?:fully |completely |totally )?unlocked\b|\bzero (?:restrictions|limits|filters|rules|morals|ethics)\b|\bno (?:restrictions|limits|filters|rules) whatsoever\b|\b(?:everything|anything) is (?:legal|allowed|permitted)\b|\bnothing is (?:illegal|off[- ]limits|forbidden)\b"),
     _signal("restriction_removal", 0.5, (("follow",), ("principles", "guidelines", "rules", "policies", "ethics", "morals")), r"\b(?:doesn'?t|does not|don'?t|do not|never|won'?t|will not) follow (?:any |the |its |their |your )?(?:principles|guidelines|rules|policies|ethics|morals)\b"),
     _signal("jailbreak_persona", 0.5, (("hate",),), r"\bhate[- ]?speech\b"),
-    _signal("dual_response", 0.6, (("opposite",),), r"\b(?:exact )?opposite of (?:what|how) (?:chat ?gpt|the ai|you|an ai|the assistant|gpt)\b"),
+    _signal("dual_response", 0.6, (("opposite",),), r"\b(?:exact )?opposite of (?:what|how) (?:chat ?gpt|the ai|you|an ai|the assistant|gpt) (?:would|will|does|do|normally|usually|say\w*|answer\w*|respond\w*|reply|replies)\b"),
     _signal("ai_addressing", 0.3, (("chatgpt", "gpt", "openai", "language model", "ai model", "bard", "claude", "llama", "gemini", "as an ai"),), r"\b(?:chat ?gpt|gpt-?\d|openai|language model|ai model|bard|claude|llama|gemini|as an ai)\b"),
 )  # fmt: skip
 
-_ROT13_HINT = re.compile(r"\brot-?\s?13\b")
-_ROT13 = str.maketrans(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM"
+_ROT13_HINT = compile_words(r"rot-?\s?13\b")  # literal-led: `re` finds it with a fast scan
+_ROT13 = str.maketrans(  # built, not spelled out: a 52-letter literal looks like a secret to scanners
+    string.ascii_letters,
+    "".join(alphabet[13:] + alphabet[:13] for alphabet in (string.ascii_lowercase, string.ascii_uppercase)),
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _DEFANG = re.compile(r"<\|[a-z_]+\|>|\[/?INST\]|<</?SYS>>", re.IGNORECASE)
@@ -265,12 +272,12 @@ class PromptInjectionGuard:
             transformed = transform(view)
             if transformed is not None:
                 views.append(transformed)
-        if _ROT13_HINT.search(view.text):
+        if search_words(_ROT13_HINT, view.text):
             views.append(View(view.text.translate(_ROT13), view.offsets))
         for candidate in views:
             hints = hints_for(candidate.text)
             for signal in SIGNALS:
-                for match in signal.finditer(candidate.text, hints, limit=self.max_matches):
+                for match in signal.finditer(hints, limit=self.max_matches):
                     where = span or candidate.origin(match.start(), match.end())
                     matches.append(Finding(f"injection:{signal.family}", where[0], where[1], signal.weight))
         if self.decode_base64 and depth < self.max_depth:

@@ -45,14 +45,45 @@ _LOOKALIKES: dict[str, str] = {
     "z": "Ζ",
 }
 CONFUSABLES: dict[str, str] = {glyph: letter for letter, glyphs in _LOOKALIKES.items() for glyph in glyphs}
+# Typographic quotes, so `let’s` reads as `let's`: ordinary in pasted text, so not counted as obfuscation.
+QUOTES: dict[str, str] = {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f")
 LEET = str.maketrans("0134578@$!|", "oieastbasil")
 
-_SPACED_HINT = re.compile(r"[a-z][ ._*|/\\,+~-][a-z][ ._*|/\\,+~-][a-z][ ._*|/\\,+~-][a-z]")
+_SEPARATORS = " ._*|/\\,+~-"
 _SPACED = re.compile(r"(?<![a-z0-9])(?:[a-z0-9][ \t._*|/\\,+~-]){1,}[a-z0-9](?![a-z0-9])")
+
+
+def _shape_table(classes: dict[str, str]) -> bytes:
+    """A `bytes.translate` table: each character of a class becomes its code letter, the rest a space."""
+    table = bytearray(b" " * 256)
+    for code, members in classes.items():
+        for char in members:
+            table[ord(char)] = ord(code)
+    return bytes(table)
+
+
+# The text's *shape*, one byte per character: letters `a`, leet digits `1`, separators `s`, base64
+# alphabet `b` in the second table. `bytes.translate` and a substring test cost ~2 us on 2 KB, where
+# a regex led by a character class costs ~12 us; prose almost never has the shapes looked for.
+_LETTER_SHAPE = _shape_table({"a": "abcdefghijklmnopqrstuvwxyz", "1": "013457$", "s": _SEPARATORS})
+_BASE64_SHAPE = _shape_table({"b": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"})
+
+
+@lru_cache(maxsize=32)
+def _shape(text: str, table: bytes) -> bytes:
+    return text.encode("ascii", "replace").translate(table)  # one byte per character: `?` for the rest
+
+
+def has_run(text: str, length: int) -> bool:
+    """Whether `text` has `length` base64-alphabet characters in a row (what keys and payloads need)."""
+    return b"b" * length in _shape(text, _BASE64_SHAPE)
+
+
 _LEET_HINT = re.compile(r"[a-z][013457$]+[a-z]")
 _LEET_WORD = re.compile(r"[a-z0-9@$!|]*[0134578@$!|][a-z0-9@$!|]*")
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_MIN_BASE64 = 16  # characters: 12 bytes decoded, shorter than any instruction worth hiding
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{%d,}={0,2}(?![A-Za-z0-9+/=_-])" % _MIN_BASE64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +130,10 @@ def fold(text: str) -> tuple[View, FoldReport]:
         if char in INVISIBLE or unicodedata.category(char) == "Cf":
             invisible += 1
             continue
+        if char in QUOTES:
+            chars.append(QUOTES[char])
+            offsets.append(index)
+            continue
         if char in CONFUSABLES:
             confusables += 1
             chars.append(CONFUSABLES[char])
@@ -119,7 +154,7 @@ def _compose(view: View, new_text: str, new_offsets: list[int]) -> View:
 
 def despace(view: View) -> View | None:
     """Join letters spaced out with separators (`i g n o r e` -> `ignore`); None when there are none."""
-    if not _SPACED_HINT.search(view.text):
+    if b"asasasa" not in _shape(view.text, _LETTER_SHAPE):  # four letters, each one separator apart
         return None
     chars: list[str] = []
     offsets: list[int] = []
@@ -146,10 +181,16 @@ def despace(view: View) -> View | None:
 
 def unleet(view: View) -> View | None:
     """Read digits and symbols inside words as letters (`1gn0r3` -> `ignore`); same length, same offsets."""
-    if not _LEET_HINT.search(view.text):
+    text = _unleet_text(view.text)
+    return None if text is None else View(text, view.offsets)
+
+
+@lru_cache(maxsize=16)
+def _unleet_text(text: str) -> str | None:
+    """Cached: the injection and policy guards of one pipeline both read the leet view."""
+    if b"a1" not in _shape(text, _LETTER_SHAPE) or not _LEET_HINT.search(text):
         return None
-    text = _LEET_WORD.sub(_unleet_word, view.text)
-    return View(text, view.offsets)
+    return _LEET_WORD.sub(_unleet_word, text)
 
 
 def _unleet_word(match: re.Match[str]) -> str:
@@ -160,6 +201,8 @@ def _unleet_word(match: re.Match[str]) -> str:
 def decoded_base64(text: str, *, min_printable: float = 0.9) -> list[tuple[int, int, str]]:
     """Spans of `text` that are base64 (standard or URL-safe) of readable text, with the decoded text."""
     found: list[tuple[int, int, str]] = []
+    if not has_run(text, _MIN_BASE64):  # the common case: skip the regex
+        return found
     for match in _BASE64.finditer(text):
         token = match.group().rstrip("=")
         padded = token + "=" * (-len(token) % 4)

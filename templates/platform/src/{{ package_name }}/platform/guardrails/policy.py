@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..governance import ConfigError
-from .matching import HintGroup, compile_words, finditer_words, hints_for, required_literals
+from .matching import HintGroup, WordPattern, all_found, compile_words, finditer_words, hints_for, required_literals
 from .obfuscation import fold, unleet
 from .result import Action, Finding, GuardResult, most_severe, redact
 
@@ -67,23 +67,32 @@ class CompiledRule:
     finding_type: str
     action: Action
     label: str
-    on_folded: tuple[tuple[tuple[HintGroup, ...], re.Pattern[str]], ...]  # (hints, pattern) on the folded view
-    on_original: tuple[re.Pattern[str], ...]  # `patterns:` regexes: on the text as written (case matters)
+    on_folded: tuple[tuple[tuple[HintGroup, ...], WordPattern], ...]  # (hints, pattern) on the folded view
+    # `patterns:` regexes, on the text as written (case matters), each with the literal words it
+    # needs: a regex is only run when every group has a word somewhere in the lower-case text.
+    on_original: tuple[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]], ...]
 
 
-def _phrase_pattern(phrases: list[str]) -> tuple[tuple[HintGroup, ...], re.Pattern[str]] | None:
+def _phrase_pattern(phrases: list[str]) -> tuple[tuple[HintGroup, ...], WordPattern] | None:
     """One alternation for all phrases of a rule; its hints are each phrase's longest (rarest) word."""
     if not phrases:
         return None
     words = [fold(phrase)[0].text.split() for phrase in phrases]
     parts = [r"\W+".join(re.escape(word) for word in phrase) for phrase in words if phrase]
     hints = (HintGroup.of(tuple(sorted({max(phrase, key=len) for phrase in words if phrase}))),)
-    return hints, compile_words("|".join(sorted(parts, key=len, reverse=True)) + r"\b")
+    return hints, WordPattern.compile("|".join(sorted(parts, key=len, reverse=True)) + r"\b")
 
 
-def _hinted(pattern: str) -> tuple[tuple[HintGroup, ...], re.Pattern[str]]:
+def _hinted(pattern: str) -> tuple[tuple[HintGroup, ...], WordPattern]:
     """A rule regex and the literal words it cannot match without (so it is skipped when absent)."""
-    return tuple(HintGroup.of(group) for group in required_literals(pattern)), compile_words(pattern)
+    return tuple(HintGroup.of(group) for group in required_literals(pattern)), WordPattern.compile(pattern)
+
+
+def _as_written(pattern: str) -> tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]:
+    """A `patterns:` regex and its required literals (ASCII only: folding keeps ASCII runs intact,
+    so a literal in the text as written is also in the folded, lower-case text)."""
+    literals = tuple(group for group in required_literals(pattern) if all(word.isascii() for word in group))
+    return literals, compile_words(pattern)
 
 
 def load_policies(policies_dir: Path) -> list[CompiledRule]:
@@ -101,15 +110,16 @@ def load_policies(policies_dir: Path) -> list[CompiledRule]:
         for section in SECTIONS:
             for rule in getattr(policy, section):
                 phrases = _phrase_pattern(rule.phrases)
-                regexes = tuple(_hinted(pattern) for pattern in rule.regex)
-                on_folded = ((phrases,) if phrases else ()) + (regexes if section != "patterns" else ())
+                as_written = section == "patterns"
+                regexes = () if as_written else tuple(_hinted(pattern) for pattern in rule.regex)
+                on_folded = ((phrases,) if phrases else ()) + regexes
                 rules.append(
                     CompiledRule(
                         finding_type=f"{section.rstrip('s')}:{rule.name}",
                         action=rule.action,
                         label=rule.label or f"[{rule.name.upper()}]",
                         on_folded=on_folded,
-                        on_original=tuple(pattern for _, pattern in regexes) if section == "patterns" else (),
+                        on_original=tuple(_as_written(pattern) for pattern in rule.regex) if as_written else (),
                     )
                 )
     return rules
@@ -138,12 +148,13 @@ class PolicyGuard:
         labels: dict[str, str] = {}
         for rule in self.rules:
             spans: list[tuple[int, int]] = []
-            for pattern in rule.on_original:
-                spans += [match.span() for match in finditer_words(pattern, text)]
+            for literals, pattern in rule.on_original:
+                if all(any(word in folded.text for word in group) for group in literals):
+                    spans += [match.span() for match in finditer_words(pattern, text)]
             for hints, pattern in rule.on_folded:
                 for view, present in zip(views, view_hints, strict=True):
-                    if all(group.found_in(present) for group in hints):
-                        spans += [view.origin(*match.span()) for match in finditer_words(pattern, view.text)]
+                    if all_found(hints, present):
+                        spans += [view.origin(*match.span()) for match in pattern.finditer(present)]
             for start, end in _merge(spans):
                 findings.append(Finding(rule.finding_type, start, end, 0.9))
                 actions.append(rule.action)

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from .obfuscation import has_run
 from .result import Action, Finding, GuardResult, result_from_findings
 
 # type -> (literal hints, pattern, score). Prefix-anchored formats publish their shape, so a match
@@ -70,7 +71,8 @@ _ASSIGNMENT_ANY_CASE = re.compile(_ASSIGNMENT.pattern, re.IGNORECASE | re.VERBOS
 _PLACEHOLDERS = frozenset(
     {"changeme", "change-me", "password", "secret", "example", "xxxxxx", "placeholder", "redacted", "none", "null"}
 )
-_CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])")
+_MIN_CANDIDATE = 20
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{%d,}={0,2}(?![A-Za-z0-9+/=_-])" % _MIN_CANDIDATE)
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGEST_CONTEXT = re.compile(r"(?i)commit|sha-?(?:1|256|512)?\b|hash|checksum|digest|md5")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -138,7 +140,7 @@ class SecretsGuard:
                 value = text[match.start("value") : match.end("value")]
                 if _credential_like(value):
                     claim("credential_assignment", match.start("value"), match.end("value"), 0.8)
-        if self.entropy:
+        if self.entropy and has_run(text, _MIN_CANDIDATE):
             for match in _CANDIDATE.finditer(text):
                 if _DIGEST_CONTEXT.search(text, max(0, match.start() - 24), match.start()):
                     continue  # a commit id or checksum is meant to be shared

@@ -25,7 +25,7 @@ def ingest_document(body: DocumentIn, service: RagServiceDep, caller: IngestCall
         response.status_code = status.HTTP_200_OK
     document = outcome.document
     return IngestResult(
-        document_id=document.id if document else body.id or "",
+        document_id=outcome.document_id,
         status=outcome.status,
         duplicate_of=outcome.duplicate_of,
         chunk_count=document.chunk_count if document else 0,
