@@ -16,7 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from .matching import HintGroup, Hints, WordPattern, all_found, compile_words, hints_for, required_literals, search_words
+from .matching import (
+    HintGroup,
+    Hints,
+    WordPattern,
+    all_found,
+    compile_words,
+    hints_for,
+    required_literals,
+    search_words,
+)
 from .obfuscation import View, decoded_base64, despace, fold, unleet
 from .result import Action, Finding, GuardResult
 
@@ -115,8 +124,8 @@ _FREE_HINTS = (
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One weighted pattern of a family. `hints`: groups of substrings, each group must occur
-    somewhere in the text before the regex is worth running (a substring test is ~50x cheaper)."""
+    """One weighted pattern of a family. `hints`: groups of words (at a word start) or other
+    substrings; each group must occur in the text before the regex is worth running."""
 
     family: str
     weight: float

@@ -46,7 +46,9 @@ _LOOKALIKES: dict[str, str] = {
 }
 CONFUSABLES: dict[str, str] = {glyph: letter for letter, glyphs in _LOOKALIKES.items() for glyph in glyphs}
 # Typographic quotes, so `let’s` reads as `let's`: ordinary in pasted text, so not counted as obfuscation.
-QUOTES: dict[str, str] = {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'}
+QUOTES: dict[str, str] = {quote: "'" for quote in "\u2018\u2019\u201b\u2032"} | {
+    quote: '"' for quote in "\u201c\u201d\u201e"
+}
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e\u034f")
 LEET = str.maketrans("0134578@$!|", "oieastbasil")
 
@@ -83,7 +85,7 @@ def has_run(text: str, length: int) -> bool:
 _LEET_HINT = re.compile(r"[a-z][013457$]+[a-z]")
 _LEET_WORD = re.compile(r"[a-z0-9@$!|]*[0134578@$!|][a-z0-9@$!|]*")
 _MIN_BASE64 = 16  # characters: 12 bytes decoded, shorter than any instruction worth hiding
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{%d,}={0,2}(?![A-Za-z0-9+/=_-])" % _MIN_BASE64)
+_BASE64 = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{{{_MIN_BASE64},}}={{0,2}}(?![A-Za-z0-9+/=_-])")
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,7 @@ _PLACEHOLDERS = frozenset(
     {"changeme", "change-me", "password", "secret", "example", "xxxxxx", "placeholder", "redacted", "none", "null"}
 )
 _MIN_CANDIDATE = 20
-_CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{%d,}={0,2}(?![A-Za-z0-9+/=_-])" % _MIN_CANDIDATE)
+_CANDIDATE = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{{{_MIN_CANDIDATE},}}={{0,2}}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGEST_CONTEXT = re.compile(r"(?i)commit|sha-?(?:1|256|512)?\b|hash|checksum|digest|md5")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
