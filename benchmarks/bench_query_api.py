@@ -10,9 +10,10 @@ re-runs this file inside that virtualenv to measure. Writes benchmarks/results/q
 - bare: a plain FastAPI endpoint over the same index that retrieves with the same `Retriever` and asks
   the same local provider, with nothing else in the path.
 Both are called in-process through FastAPI's TestClient, sequentially, with distinct questions (so no
-cache answers for either), after a warm-up. The corpus is the sample corpus, optionally plus N renamed
-copies of it (each with a unique line, so de-duplication keeps them) to reach ~10k chunks; ingest rate is
-measured end to end (parse, chunk, index) on that folder.
+cache answers for either), after a warm-up, in alternating blocks of 25 requests (so load from other
+processes hits both alike); throughput = requests / time spent inside the requests. The corpus is the
+sample corpus, optionally plus N renamed copies of it (each with a unique line, so de-duplication keeps
+them) to reach ~10k chunks; ingest rate is measured end to end (parse, chunk, index) on that folder.
 """
 
 from __future__ import annotations
@@ -52,18 +53,28 @@ def build_corpus(project: Path, folder: Path, copies: int) -> None:
             (folder / f"{path.stem}-copy{copy}{path.suffix}").write_text(path.read_text() + unique)
 
 
-def run_requests(client, headers: dict[str, str], questions: list[str]) -> tuple[float, list[float]]:
-    for question in questions[:20]:
-        client.post("/query", json={"question": question + " warmup"}, headers=headers)
-    latencies = []
-    started = time.perf_counter()
-    for question in questions:
-        begin = time.perf_counter()
-        response = client.post("/query", json={"question": question}, headers=headers)
-        latencies.append(time.perf_counter() - begin)
-        if response.status_code != 200:
-            raise SystemExit(f"/query answered {response.status_code}: {response.text[:300]}")
-    return len(questions) / (time.perf_counter() - started), latencies
+def run_interleaved(clients: list, headers: list[dict[str, str]], questions: list[str], block: int = 25):
+    """Requests/s and latencies per app, alternating blocks of requests between the apps.
+
+    The machine is shared; alternating means a burst of other work slows both apps alike
+    instead of skewing their ratio.
+    """
+    for client, header in zip(clients, headers, strict=True):
+        for question in questions[:20]:
+            client.post("/query", json={"question": question + " warmup"}, headers=header)
+    elapsed = [0.0 for _ in clients]
+    latencies: list[list[float]] = [[] for _ in clients]
+    for start in range(0, len(questions), block):
+        for index, (client, header) in enumerate(zip(clients, headers, strict=True)):
+            for question in questions[start : start + block]:
+                begin = time.perf_counter()
+                response = client.post("/query", json={"question": question}, headers=header)
+                took = time.perf_counter() - begin
+                if response.status_code != 200:
+                    raise SystemExit(f"/query answered {response.status_code}: {response.text[:300]}")
+                elapsed[index] += took
+                latencies[index].append(took)
+    return [(len(questions) / seconds, values) for seconds, values in zip(elapsed, latencies, strict=True)]
 
 
 def bare_app(package: str, settings, config):
@@ -124,11 +135,11 @@ def measure(project: Path, requests: int, copies: list[int]) -> dict:
             service.close()
             runtime.close()
             app = importlib.import_module(f"{package}.api.main").create_app()
-            with TestClient(app) as client:
-                governed_rps, governed_latency = run_requests(client, {"X-API-Key": BENCH_KEY}, questions)
             bare = bare_app(package, settings_module.get_settings(), config_module.get_rag_settings())
-            with TestClient(bare) as client:
-                bare_rps, bare_latency = run_requests(client, {}, questions)
+            with TestClient(app) as governed_client, TestClient(bare) as bare_client:
+                (governed_rps, governed_latency), (bare_rps, bare_latency) = run_interleaved(
+                    [governed_client, bare_client], [{"X-API-Key": BENCH_KEY}, {}], questions
+                )
             rows.append(
                 {
                     "documents": documents,

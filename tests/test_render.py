@@ -85,3 +85,11 @@ def test_answers_file_is_ready_for_updates(render) -> None:
     answers = answers_of(render())
     assert answers["_commit"]
     assert Path(answers["_src_path"]).is_absolute()
+
+
+def test_env_example_switches_to_the_real_provider_only_when_asked(render) -> None:
+    offline = (render(model_provider="local") / ".env.example").read_text()
+    real = (render(model_provider="openai-compatible") / ".env.example").read_text()
+    assert "\n# RAG_SERVICE_MODEL_PROVIDER=openai-compatible" in offline
+    assert "\nRAG_SERVICE_MODEL_PROVIDER=openai-compatible" in real
+    assert "\nRAG_SERVICE_MODEL=gpt-4o-mini" in real
