@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from .. import PROJECT_NAME, __version__
@@ -91,6 +93,13 @@ def create_platform_app(
     async def _auth_error(request: Request, error: AuthError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
         return JSONResponse({"error": "auth", "detail": error.detail}, error.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes the rejected input, which fails to encode when it holds
+        # lone surrogates (a 500) and may copy PII into logs; location and message suffice.
+        errors = [{key: item[key] for key in ("type", "loc", "msg") if key in item} for item in error.errors()]
+        return JSONResponse({"error": "validation", "detail": jsonable_encoder(errors)}, 422)
 
     @app.exception_handler(Refused)
     async def _refused(request: Request, error: Refused) -> JSONResponse:

@@ -100,12 +100,20 @@ class Runtime:
         system: str,
         user: str,
         prompt_version: str,
+        context: str = "",
+        audit_details: dict[str, Any] | None = None,
         max_tokens: int = 512,
         use_cache: bool = True,
     ) -> GovernedAnswer:
-        """Ask the model under every control the governance file switches on."""
+        """Ask the model under every control the governance file switches on.
+
+        `context` is evidence the caller already screened (e.g. retrieved chunks through
+        `guardrails.scan_context`): it goes before `user` in the message and into the audit
+        hash, but is not run through the input guards a second time.
+        """
         verdict_in = self.guard_input(user, actor=actor, feature=feature)
-        messages = [Message("system", system), Message("user", verdict_in.text)]
+        user_message = f"{context}\n\n{verdict_in.text}" if context else verdict_in.text
+        messages = [Message("system", system), Message("user", user_message)]
         estimate = sum(len(m.content) for m in messages) // 4 + 1
         try:
             reservation = self.budget.reserve(
@@ -141,9 +149,14 @@ class Runtime:
             decision=decision,
             model=completion.model,
             prompt_version=prompt_version,
-            input_hash=hash_text(user),
+            input_hash=hash_text(f"{context}\n\n{user}" if context else user),
             output_hash=hash_text(completion.text),
-            details={"cost_usd": round(cost, 6), "guards_in": verdict_in.action, "guards_out": verdict_out.action},
+            details={
+                **(audit_details or {}),
+                "cost_usd": round(cost, 6),
+                "guards_in": verdict_in.action,
+                "guards_out": verdict_out.action,
+            },
         )
         if verdict_out.action == "block":
             raise Refused("guardrails.output", _blocked_by(verdict_out))

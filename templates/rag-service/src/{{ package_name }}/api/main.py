@@ -1,8 +1,6 @@
 """Wire the retrieval service's routers into the platform app."""
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ..ingest.parsers import ParseError
@@ -13,13 +11,6 @@ from .routes import documents, query
 
 def create_app() -> FastAPI:
     app = create_platform_app([query.router, documents.router])
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        # FastAPI's default echoes the rejected input, which fails to encode when it holds
-        # lone surrogates (a 500); the location and message are what a client needs.
-        errors = [{key: item[key] for key in ("type", "loc", "msg") if key in item} for item in error.errors()]
-        return JSONResponse({"detail": jsonable_encoder(errors)}, 422)
 
     @app.exception_handler(ParseError)
     async def _unreadable_document(request: Request, error: ParseError) -> JSONResponse:
