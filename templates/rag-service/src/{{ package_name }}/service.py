@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .answer_cache import AnswerCache
-from .answering import DONT_KNOW, Evidence, SafeText, check_citations, context_scan, prepare_evidence, user_message
+from .answering import DONT_KNOW, Evidence, SafeText, check_citations, context_scan, prepare_evidence, sources_context
 from .config import RagSettings, get_rag_settings
 from .ingest.metadata import DocumentMetadata
 from .ingest.parsers import ParseError, parse_content
@@ -138,7 +138,8 @@ class RagService:
             feature=FEATURE,
             actor=actor,
             system=self.prompt.text,
-            user=user_message(question, evidence),
+            context=sources_context(evidence),  # already screened chunk by chunk in _sanitise
+            user=f"Question: {question}",
             prompt_version=self.prompt.ref,
         )
         notes = [
