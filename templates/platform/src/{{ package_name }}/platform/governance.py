@@ -47,6 +47,8 @@ class Guards(_Strict):
 class Audit(_Strict):
     enabled: bool = True
     hmac: bool = False
+    # full: fsync every record (survives power loss); normal: survives a process crash, fsync at checkpoints.
+    durability: Literal["full", "normal"] = "full"
 
 
 class Evals(_Strict):

@@ -64,7 +64,7 @@ class Runtime:
             on_alert=lambda alert: self.telemetry.budget_anomaly(alert.feature),
         )
         # One AuditLog per process: concurrent threads then share commits instead of queueing on the file lock.
-        self.audit = AuditLog(data / "audit.sqlite3", hmac_key=self._hmac_key())
+        self.audit = AuditLog(data / "audit.sqlite3", hmac_key=self._hmac_key(), durability=governance.audit.durability)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Runtime:
