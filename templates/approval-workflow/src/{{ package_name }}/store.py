@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from .platform.sqlite_db import SqliteDatabase
 from .proposals import Proposal, State, StateConflict, can_move
 
 SCHEMA = """
@@ -63,42 +62,9 @@ class DuplicateProposal(Exception):
     """Another request with the same (proposer, idempotency key) got there first."""
 
 
-class ProposalStore:
+class ProposalStore(SqliteDatabase):
     def __init__(self, path: Path, extra_schema: str = "") -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA + extra_schema)
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys=ON")
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: committed on success, rolled back on any exception."""
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
-
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        try:
-            yield conn
-        finally:
-            conn.close()
+        super().__init__(path, SCHEMA + extra_schema)
 
     def insert(self, conn: sqlite3.Connection, proposal: Proposal) -> None:
         row = asdict(proposal)
