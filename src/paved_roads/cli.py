@@ -31,9 +31,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = env.run(slug, "demo", check=False)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
-    if result.returncode == 0:
+    if result.returncode != 0:
+        return result.returncode
+    print(f"==> {slug} audit verify")
+    verified = env.run(slug, "audit", "verify", check=False)
+    sys.stdout.write(verified.stdout)
+    sys.stderr.write(verified.stderr)
+    if verified.returncode == 0:
         print(f"\nDone. Try: cd {dest} && make test")
-    return result.returncode
+    return verified.returncode
 
 
 def cmd_link(args: argparse.Namespace) -> int:
