@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from .api.main import create_app
 from .demo import demo
 from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
@@ -12,6 +13,17 @@ from .platform.governance import ConfigError
 from .platform.pattern import PatternHooks
 from .proposals import State
 from .service import ProposalService
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+def create_app() -> FastAPI:
+    """The API, imported on demand: eval, gate and shadow start faster without the web stack."""
+    from .api.main import create_app as create
+
+    return create()
+
 
 app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
 

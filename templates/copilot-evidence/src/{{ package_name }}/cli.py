@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .api.main import create_app
 from .demo import demo
 from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
@@ -20,6 +19,17 @@ from .schemas import DraftCreate, SourceCreate
 from .service import CopilotService
 
 CLI_ACTOR = "cli"
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+def create_app() -> FastAPI:
+    """The API, imported on demand: eval, gate and shadow start faster without the web stack."""
+    from .api.main import create_app as create
+
+    return create()
+
+
 app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
 sources = typer.Typer(help="Register and list source documents.", no_args_is_help=True)
 app.add_typer(sources, name="sources")

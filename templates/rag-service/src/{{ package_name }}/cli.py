@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .api.main import create_app
 from .config import get_rag_settings
 from .demo import demo, show
 from .evaluation import predict
@@ -17,6 +16,17 @@ from .platform.governance import ConfigError
 from .platform.pattern import PatternHooks
 from .platform.runtime import Refused
 from .service import RagService
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+
+def create_app() -> FastAPI:
+    """The API, imported on demand: eval, gate and shadow start faster without the web stack."""
+    from .api.main import create_app as create
+
+    return create()
+
 
 app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
 

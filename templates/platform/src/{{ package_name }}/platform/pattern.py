@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
+if TYPE_CHECKING:  # the web stack is imported only by `serve`, not by eval, gate or shadow
+    from fastapi import FastAPI
 
-from .runtime import Runtime
+    from .runtime import Runtime
 
 Prediction = dict[str, Any]
 
