@@ -28,4 +28,6 @@ def open_store(settings: Settings, config: RagSettings, *, namespace: str = "mai
         return PostgresChunkStore(settings.database_url, schema=f"rag_{namespace}")
     from .sqlite_store import SqliteChunkStore
 
-    return SqliteChunkStore(settings.path(settings.data_dir) / f"index-{namespace}.sqlite3")
+    return SqliteChunkStore(
+        settings.path(settings.data_dir) / f"index-{namespace}.sqlite3", memory_index=config.memory_index
+    )

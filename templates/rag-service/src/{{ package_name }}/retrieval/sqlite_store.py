@@ -4,6 +4,12 @@ Clearance, permitted use and freshness are filtered inside the SQL query, so a c
 the caller may not see is never read out of the database for that request. Dense
 vectors (hybrid mode) are stored as float32 blobs and scanned exactly; that is fine
 for tens of thousands of chunks; beyond that use the PostgreSQL backend (pgvector).
+
+Text search is answered by an in-memory BM25 snapshot of the chunk table (memory_index.py) when
+`memory_index` is on: built from SQLite, checked against FTS5's vocabulary, used only while its
+`index_version` equals the database's (read in the same transaction as the rows returned), so a
+deleted or re-classified chunk is never served from it. While a large snapshot is being rebuilt
+after a write, FTS5 answers (rank-safe pruned, see bm25.py).
 """
 
 # ruff: noqa: S608 - SQL is assembled from module constants only; every value is a bound parameter
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import logging
 import math
 import sqlite3
 import threading
@@ -20,11 +27,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .. import ENV_PREFIX
 from ..platform.auth import CLEARANCES
 from .analysis import query_terms
 from .bm25 import is_rank_safe, plan_query
 from .models import CLEARANCE_RANK, ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter
+
+if TYPE_CHECKING:
+    from .memory_index import MemoryBm25Index
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -83,12 +97,17 @@ _CHUNK_COLUMNS = (
     "c.clearance_rank, c.updated_date, c.uses"
 )
 _FILTER = "c.clearance_rank <= ? AND instr(c.uses, ?) > 0 AND c.updated_date >= ?"
+# Up to this many chunks a stale in-memory snapshot is rebuilt inside the query (<= ~0.3 s);
+# above it a background thread rebuilds while FTS5 answers, so a write never stalls a query.
+SYNC_REBUILD_CHUNKS = 10_000
+_VOCABULARY = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)"
+_SNAPSHOT_ROWS = "SELECT rowid, id, heading, text, clearance_rank, updated_date, uses FROM chunks ORDER BY rowid"
 
 
 class SqliteChunkStore:
     """`ChunkStore` on one SQLite file; one connection per thread (WAL lets readers run in parallel)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, memory_index: bool = True) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -96,17 +115,34 @@ class SqliteChunkStore:
         self._lock = threading.Lock()
         self._frequencies: tuple[int, int, dict[str, int]] | None = None
         self._connection().executescript(SCHEMA)
+        self.memory_index = memory_index
+        if memory_index:
+            try:
+                import numpy  # noqa: F401 - the in-memory index's only extra dependency
+            except ImportError as error:
+                raise ImportError(
+                    f"{ENV_PREFIX}RAG_MEMORY_INDEX=true needs numpy: pip install numpy, or set it to false"
+                ) from error
+        self._snapshot: MemoryBm25Index | None = None
+        self._snapshot_lock = threading.Lock()  # one synchronous build at a time
+        self._builder_lock = threading.Lock()  # one background builder at a time
+        self._rejected_version: int | None = None  # a snapshot that disagreed with FTS5: not retried
+        self._builder: threading.Thread | None = None
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA foreign_keys=ON")
-            connection.execute("PRAGMA busy_timeout=5000")
+            connection = self._open()
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
+        return connection
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("PRAGMA busy_timeout=5000")
         return connection
 
     @contextmanager
@@ -193,10 +229,117 @@ class SqliteChunkStore:
         return _document(row) if row else None
 
     def search_text(self, query: str, where: SearchFilter, limit: int) -> list[ScoredChunk]:
-        """Exact BM25 ranking over all query terms, computed without scoring every match (see bm25.py)."""
+        """The in-memory snapshot's BM25 when it is current, else FTS5's (rank-safe pruned)."""
+        if limit < 1:
+            return []
+        if self.memory_index:
+            found = self._search_snapshot(query, where, limit)
+            if found is not None:
+                return found
+        return self._search_fts(query, where, limit)
+
+    def _search_snapshot(self, query: str, where: SearchFilter, limit: int) -> list[ScoredChunk] | None:
+        """Score in memory, read the winners back under the SQL filter; None when no current snapshot."""
+        from .porter import stem
+
+        connection = self._connection()
+        connection.execute("BEGIN")  # one read snapshot: the version checked is the data returned
+        try:
+            snapshot = self._current_snapshot(connection, self.index_version())
+            if snapshot is None:
+                return None
+            hits = snapshot.search([stem(term) for term in query_terms(query)], where, limit)
+            if not hits:
+                return []
+            rowids = [int(snapshot.rowids[position]) for position, _ in hits]
+            rows = connection.execute(
+                f"SELECT {_CHUNK_COLUMNS}, c.rowid FROM chunks c "
+                f"WHERE c.rowid IN ({', '.join('?' * len(rowids))}) AND {_FILTER}",
+                (*rowids, *_filter_args(where)),
+            ).fetchall()
+        finally:
+            connection.execute("COMMIT")
+        by_rowid = {row[-1]: row for row in rows}
+        found = []
+        for (position, score), rowid in zip(hits, rowids, strict=True):
+            row = by_rowid.get(rowid)
+            if row is not None and row[0] == snapshot.chunk_ids[position]:  # the SQL filter has the last word
+                found.append(ScoredChunk(_chunk(row), score))
+        return found
+
+    def _current_snapshot(self, connection: sqlite3.Connection, version: int) -> MemoryBm25Index | None:
+        """The snapshot for `version`: built now when small, else started in the background (None meanwhile)."""
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.version == version:
+            return snapshot
+        if self._rejected_version == version:
+            return None
+        chunks = connection.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if chunks > SYNC_REBUILD_CHUNKS:
+            with self._builder_lock:
+                if self._builder is None or not self._builder.is_alive():
+                    self._builder = threading.Thread(target=self._rebuild, name="rag-memory-index", daemon=True)
+                    self._builder.start()
+            return None
+        with self._snapshot_lock:
+            if self._snapshot is None or self._snapshot.version != version:
+                self._build_snapshot(connection, version)
+            return self._snapshot if self._snapshot and self._snapshot.version == version else None
+
+    def refresh_memory_index(self) -> bool:
+        """Build the in-memory snapshot now, whatever the size (start-up warm-up, benchmarks); True when in use."""
+        if not self.memory_index:
+            return False
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            version = self.index_version()
+            with self._snapshot_lock:
+                if self._snapshot is None or self._snapshot.version != version:
+                    self._build_snapshot(connection, version)
+            return self._snapshot is not None and self._snapshot.version == version
+        finally:
+            connection.execute("COMMIT")
+
+    def _rebuild(self) -> None:
+        """Background rebuild on this thread's own connection, in one read transaction."""
+        try:
+            connection = self._open()
+            try:
+                connection.execute("BEGIN")
+                version = int(connection.execute("SELECT value FROM meta WHERE key = 'index_version'").fetchone()[0])
+                self._build_snapshot(connection, version)
+                connection.execute("COMMIT")
+            finally:
+                connection.close()
+        except sqlite3.Error as error:  # e.g. the store was closed meanwhile: FTS5 keeps answering
+            log.warning("in-memory BM25 rebuild stopped: %s", error)
+
+    def _build_snapshot(self, connection: sqlite3.Connection, version: int) -> None:
+        """Build from the chunk table; keep it only if every term's document frequency equals FTS5's."""
+        from .memory_index import MemoryBm25Index
+
+        snapshot = MemoryBm25Index.build(version, connection.execute(_SNAPSHOT_ROWS))
+        connection.execute(_VOCABULARY)
+        fts = dict(connection.execute("SELECT term, doc FROM temp.chunks_vocab").fetchall())
+        ours = snapshot.document_frequencies()
+        if fts != ours:
+            different = sorted(set(fts.items()) ^ set(ours.items()))[:3]
+            log.warning(
+                "in-memory BM25 index disagrees with FTS5's terms %s; text search stays on FTS5 until the next write",
+                different,
+            )
+            self._rejected_version = version
+            return
+        current = self._snapshot
+        if current is None or current.version < version:  # versions only grow; never swap in an older one
+            self._snapshot = snapshot
+
+    def _search_fts(self, query: str, where: SearchFilter, limit: int) -> list[ScoredChunk]:
+        """Exact FTS5 BM25 ranking over all query terms, computed without scoring every match (see bm25.py)."""
         rows, frequencies = self._document_frequencies(query_terms(query))
         plan = plan_query(frequencies, rows, common_fraction=COMMON_FRACTION)
-        if not plan.rare or limit < 1:
+        if not plan.rare:
             return []
         while True:
             rare = _any_of(plan.rare)
@@ -269,6 +412,9 @@ class SqliteChunkStore:
             connection.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
+        builder = self._builder
+        if builder is not None:
+            builder.join()
         with self._lock:
             for connection in self._connections:
                 connection.close()
