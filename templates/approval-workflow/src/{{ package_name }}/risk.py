@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .platform.governance import ConfigError, Tier
+from .platform.governance import ConfigError, Tier, load_yaml_model
 
 Risk = Literal["low", "medium", "high"]
 RISKS: tuple[Risk, ...] = ("low", "medium", "high")
@@ -120,15 +119,4 @@ def _mentions(text: str, phrase: str) -> bool:
 
 def load_rules(path: Path) -> RiskRules:
     """Parse and validate the rules file, turning mistakes into one line naming the field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ConfigError(f"risk rules not found: {path}") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error})") from error
-    try:
-        return RiskRules.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise ConfigError(f"{path.name}: {where}: {first['msg']}") from error
+    return load_yaml_model(path, RiskRules, what="risk rules")

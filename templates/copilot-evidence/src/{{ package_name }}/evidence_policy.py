@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from .platform.governance import ConfigError
+from .platform.governance import load_yaml_model
 
 POLICY_FILE = Path("rules") / "evidence.yml"
 
@@ -27,16 +26,5 @@ class EvidencePolicy(BaseModel):
 
 
 def load_policy(path: Path) -> EvidencePolicy:
-    """Parse and validate the evidence rules, turning mistakes into one line naming the field."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise ConfigError(f"evidence rules not found: {path}") from error
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML ({error})") from error
-    try:
-        return EvidencePolicy.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise ConfigError(f"{path.name}: {where}: {first['msg']}") from error
+    """Parse and validate the rules file, turning mistakes into one line naming the field."""
+    return load_yaml_model(path, EvidencePolicy, what="evidence rules")

@@ -7,12 +7,13 @@ three can never disagree about tier, thresholds or limits.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Tier = Literal["low", "medium", "high"]
+M = TypeVar("M", bound=BaseModel)
 
 
 class ConfigError(ValueError):
@@ -77,17 +78,26 @@ class Governance(_Strict):
         return self
 
 
-def load_governance(path: Path) -> Governance:
-    """Parse and validate governance.yml, turning errors into one readable line."""
+def load_yaml_model(path: Path, model: type[M], *, what: str) -> M:
+    """Parse a YAML config file into `model`, turning any mistake into one line naming the field.
+
+    Every versioned config (governance.yml, pattern rules) loads through here, so a typo
+    reads the same everywhere: `file: field.path: what is wrong`.
+    """
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise ConfigError(f"governance file not found: {path}") from error
+        raise ConfigError(f"{what} not found: {path}") from error
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML ({error})") from error
     try:
-        return Governance.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
         raise ConfigError(f"{path.name}: {where}: {first['msg']}") from error
+
+
+def load_governance(path: Path) -> Governance:
+    """Parse and validate governance.yml."""
+    return load_yaml_model(path, Governance, what="governance file")
