@@ -11,28 +11,21 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PLATFORM_DIR = REPO / "templates" / "platform" / "src" / "{{ package_name }}" / "platform"
+from template_platform import REPO, import_platform
+
 RESULTS = REPO / "benchmarks" / "results" / "audit.md"
 KEY = b"benchmark-hmac-key-of-32-bytes!!"
 CHUNK = 50_000  # records per append_many transaction when generating the big log
 
 
 def load_audit_module(workdir: Path):
-    """Make `benchbed.platform` point at the template's platform package and import audit_log."""
-    package = workdir / "benchbed"
-    package.mkdir()
-    (package / "__init__.py").write_text('ENV_PREFIX = "BENCH_"\nPROJECT_SLUG = "bench"\n')
-    (package / "platform").symlink_to(PLATFORM_DIR, target_is_directory=True)
-    sys.path.insert(0, str(workdir))
-    from benchbed.platform import audit_log
-
+    """The template's audit_log module, imported in place."""
+    (audit_log,) = import_platform(workdir, "audit_log")
     return audit_log
 
 

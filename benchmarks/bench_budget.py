@@ -17,21 +17,15 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PLATFORM_DIR = REPO / "templates" / "platform" / "src" / "{{ package_name }}" / "platform"
+from template_platform import REPO, import_platform
+
 PRICING_FILE = REPO / "templates" / "platform" / "policies" / "pricing.yml"
 RESULTS = REPO / "benchmarks" / "results" / "budget.md"
 
 
 def load_platform(workdir: Path):
-    """Make `benchbed.platform` point at the template's platform package and import the budget."""
-    package = workdir / "benchbed"
-    package.mkdir()
-    (package / "__init__.py").write_text('ENV_PREFIX = "BENCH_"\nPROJECT_SLUG = "bench"\n')
-    (package / "platform").symlink_to(PLATFORM_DIR, target_is_directory=True)
-    sys.path.insert(0, str(workdir))
-    from benchbed.platform import budget, governance
-
+    """The template's budget and governance modules, imported in place."""
+    budget, governance = import_platform(workdir, "budget", "governance")
     return budget, governance
 
 

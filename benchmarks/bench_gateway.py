@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PLATFORM_DIR = REPO / "templates" / "platform" / "src" / "{{ package_name }}" / "platform"
+from template_platform import REPO, import_platform
+
 FAKE_SERVER = REPO / "templates" / "platform" / "tests" / "platform" / "fake_openai_server.py"
 RESULTS = REPO / "benchmarks" / "results" / "gateway.md"
 
@@ -39,14 +39,9 @@ PROMPT = "\n".join(
 
 
 def load_gateway(workdir: Path):
-    """Make `benchbed.platform` point at the template's platform package and import the gateway."""
-    package = workdir / "benchbed"
-    package.mkdir()
-    (package / "__init__.py").write_text('ENV_PREFIX = "BENCH_"\nPROJECT_SLUG = "bench"\n')
-    (package / "platform").symlink_to(PLATFORM_DIR, target_is_directory=True)
-    sys.path.insert(0, str(workdir))
+    """The template's gateway package and the tests' fake OpenAI server, imported in place."""
     try:
-        from benchbed.platform import gateway
+        (gateway,) = import_platform(workdir, "gateway")
     except ModuleNotFoundError as error:
         sys.exit(f"bench_gateway needs {error.name}: run `python -m pip install httpx pydantic`")
     spec = importlib.util.spec_from_file_location("fake_openai_server", FAKE_SERVER)
