@@ -27,7 +27,11 @@ class LinkReport:
 
 
 def patterns(templates: Path) -> list[Path]:
-    return sorted(p for p in templates.iterdir() if p.is_dir() and not p.is_symlink() and p.name != PLATFORM)
+    return sorted(
+        p
+        for p in templates.iterdir()
+        if p.is_dir() and not p.is_symlink() and p.name != PLATFORM and p.name not in CACHES
+    )
 
 
 def sync_links(templates: Path, *, dry_run: bool = False) -> LinkReport:

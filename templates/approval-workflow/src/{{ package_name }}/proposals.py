@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from .platform.errors import ApiError
+
 
 class State(StrEnum):
     PROPOSED = "proposed"
@@ -69,15 +71,11 @@ class Proposal:
     last_error: str | None = None
 
 
-class ApprovalError(Exception):
+class ApprovalError(ApiError):
     """A request the workflow refuses; `code` and `detail` become the JSON error body."""
 
     status = 400
     code = "proposal"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 class ProposalNotFound(ApprovalError):

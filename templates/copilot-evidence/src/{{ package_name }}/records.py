@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .platform.errors import ApiError
+
 ClaimStatus = Literal["supported", "unsupported"]
 DraftStatus = Literal["supported", "partial", "no_support"]
 
@@ -62,15 +64,11 @@ class Draft:
     created_at: str
 
 
-class CopilotError(Exception):
+class CopilotError(ApiError):
     """A request the copilot refuses; `code` and `detail` become the JSON error body."""
 
     status = 400
     code = "copilot"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 class NotFound(CopilotError):

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from .. import PROJECT_NAME, __version__
 from .auth import AuthError, Caller, ClientRegistry
+from .errors import ApiError
 from .runtime import Refused, Runtime
 from .settings import get_settings
 
@@ -100,6 +101,10 @@ def create_platform_app(
         # lone surrogates (a 500) and may copy PII into logs; location and message suffice.
         errors = [{key: item[key] for key in ("type", "loc", "msg") if key in item} for item in error.errors()]
         return JSONResponse({"error": "validation", "detail": jsonable_encoder(errors)}, 422)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+        return JSONResponse({"error": error.code, "detail": error.detail}, error.status)
 
     @app.exception_handler(Refused)
     async def _refused(request: Request, error: Refused) -> JSONResponse:
