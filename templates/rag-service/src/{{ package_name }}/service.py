@@ -24,7 +24,8 @@ from .ingest.parsers import ParseError, parse_content
 from .ingest.pipeline import Ingestor, IngestReport, Outcome
 from .platform.assets import load_prompt
 from .platform.auth import Caller
-from .platform.runtime import Refused, Runtime
+from .platform.guardrails import PipelineResult
+from .platform.runtime import Refused, Review, Runtime
 from .retrieval.backends import open_store
 from .retrieval.models import CLEARANCE_RANK, DocumentRecord
 from .retrieval.retriever import RetrievalLeak, RetrievedChunk, Retriever
@@ -112,7 +113,8 @@ class RagService:
     def ask(self, question: str, caller: Caller, *, top_k: int | None = None) -> Answer:
         """Answer from the chunks `caller` may see, citing them; "I don't know" without evidence."""
         actor = caller.client_id
-        question = self.runtime.guard_input(" ".join(question.split()), actor=actor, feature=FEATURE).text
+        screened = self.runtime.guard_input(" ".join(question.split()), actor=actor, feature=FEATURE)
+        question = screened.text
         key = AnswerCache.key(question, caller.clearance, self.store.index_version(), top_k, self.prompt.ref)
         if (hit := self.cache.get(key)) is not None:
             seq = self.runtime.record(actor=actor, action="rag.query", decision="answered:cache", details={})
@@ -124,43 +126,50 @@ class RagService:
             self.runtime.record(actor=actor, action="rag.query", decision=f"refused:{leak.control}", details={})
             raise Refused(leak.control, str(leak)) from leak
         evidence = self._admitted(prepare_evidence(retrieved, self.sanitise), actor)
-        answer = self._answer(question, evidence, retrieved, actor)
+        answer = self._answer(replace(screened, text=f"Question: {question}"), evidence, retrieved, actor)
         self.cache.put(key, answer)
         return answer
 
-    def _answer(self, question: str, evidence: list[Evidence], retrieved: list[RetrievedChunk], actor: str) -> Answer:
+    def _answer(
+        self, question: PipelineResult, evidence: list[Evidence], retrieved: list[RetrievedChunk], actor: str
+    ) -> Answer:
+        """`question` is the screened question line; the runtime does not scan it a second time."""
         base = Answer(text=DONT_KNOW, refused=True, citations=[], retrieved=retrieved, prompt_version=self.prompt.ref)
         details = {"retrieved": [item.chunk.id for item in retrieved], "prompt": self.prompt.ref}
         if not evidence:
             seq = self.runtime.record(actor=actor, action="rag.query", decision="no-evidence", details=details)
             return replace(base, reason="no retrieved source", audit_seq=seq)
+        by_tag = {item.tag: item for item in evidence}
+
+        def review(text: str) -> Review:
+            """The citation guard, recorded in the model call's own audit record."""
+            check = check_citations(text, list(by_tag))
+            if check.problem is not None:
+                return Review("withheld:citations", {"reason": check.problem})
+            cited = [by_tag[tag].retrieved.chunk.id for tag in check.cited]
+            return Review("refused:no-support" if check.says_unknown else "answered", {"cited": cited})
+
         governed = self.runtime.complete(
             feature=FEATURE,
             actor=actor,
             system=self.prompt.text,
             context=sources_context(evidence),  # already screened chunk by chunk in _sanitise
-            user=f"Question: {question}",
+            user=question,
             prompt_version=self.prompt.ref,
+            audit_details=details,
+            review=review,
         )
         notes = [
             *governed.notes,
             *(f"{item.tag}: instructions removed from source" for item in evidence if item.neutralised),
         ]
-        base = replace(base, cost_usd=governed.cost_usd, notes=notes)
-        check = check_citations(governed.text, [item.tag for item in evidence])
+        base = replace(base, cost_usd=governed.cost_usd, notes=notes, audit_seq=governed.audit_seq)
+        check = check_citations(governed.text, list(by_tag))
         if check.problem is not None:
-            details["reason"] = check.problem
-            seq = self.runtime.record(actor=actor, action="rag.query", decision="withheld:citations", details=details)
-            return replace(base, reason=f"citations: {check.problem}; answer withheld", audit_seq=seq)
-        by_tag = {item.tag: item for item in evidence}
+            return replace(base, reason=f"citations: {check.problem}; answer withheld")
         citations = [_citation(by_tag[tag]) for tag in check.cited]
-        details["cited"] = [citation.chunk_id for citation in citations]
-        decision = "refused:no-support" if check.says_unknown else "answered"
-        seq = self.runtime.record(actor=actor, action="rag.query", decision=decision, details=details)
         reason = "no retrieved source supports an answer" if check.says_unknown else None
-        return replace(
-            base, text=governed.text, refused=check.says_unknown, citations=citations, reason=reason, audit_seq=seq
-        )
+        return replace(base, text=governed.text, refused=check.says_unknown, citations=citations, reason=reason)
 
     def _sanitise(self, text: str) -> SafeText:
         """Context scanner first (cuts instructions), then the same input guards a question passes."""

@@ -4,11 +4,11 @@ from fastapi import FastAPI
 
 from ..evidence_policy import POLICY_FILE, load_policy
 from ..platform.api import create_platform_app, get_settings
+from ..service import CopilotService
 from .routes import drafts, sources
 
 
 def create_app() -> FastAPI:
     load_policy(get_settings().path(POLICY_FILE))  # refuse to start with broken evidence rules
-    app = create_platform_app([sources.router, drafts.router])
-
+    app = create_platform_app([sources.router, drafts.router], service_factory=CopilotService.from_runtime)
     return app

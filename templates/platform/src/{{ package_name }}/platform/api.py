@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from .. import PROJECT_NAME, __version__
 from .auth import AuthError, Caller, ClientRegistry
@@ -27,23 +28,44 @@ REFUSAL_STATUS = {"budget": 402, "gateway": 503}
 platform_router = APIRouter(tags=["platform"])
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies below are `async def` on purpose: they only read app state and never block,
+# and FastAPI runs a plain `def` dependency in the thread pool, one thread hop per dependency
+# per request (measured in benchmarks/bench_query_api.py).
+
+
+async def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
+
+
+async def get_service(request: Request) -> Any:
+    """The pattern's service object, built once at startup next to the runtime."""
+    return request.app.state.service
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def require_scope(scope: str) -> Callable[[Request], Caller]:
+def require_scope(scope: str) -> Callable[[Request], Any]:
     """Dependency factory: the caller must hold `scope` (query, ingest, approve, admin)."""
 
-    def dependency(request: Request) -> Caller:
+    async def dependency(request: Request) -> Caller:
         header = request.headers.get("authorization", "")
         key = header[7:].strip() if header.lower().startswith("bearer ") else request.headers.get("x-api-key")
         remote = request.client.host if request.client else "unknown"
         return request.app.state.clients.authenticate(key, scope, remote=remote)
 
     return dependency
+
+
+def model_response(body: BaseModel, status_code: int = 200) -> Response:
+    """A response already serialised by pydantic, for hot routes.
+
+    A plain `def` route that returns a model has FastAPI validate it again against the
+    response model in the thread pool (a second thread hop) before serialising it; a body
+    built by our own constructor needs neither. Declare `response_model=` on the route so
+    the OpenAPI schema stays the same.
+    """
+    return Response(body.model_dump_json(), status_code, media_type="application/json")
 
 
 @platform_router.get("/healthz")
@@ -72,9 +94,17 @@ def metrics(runtime: RuntimeDep) -> Response:
 
 
 def create_platform_app(
-    routers: Iterable[APIRouter], *, runtime_factory: Callable[[], Runtime] = Runtime.from_settings
+    routers: Iterable[APIRouter],
+    *,
+    service_factory: Callable[[Runtime], Any] | None = None,
+    runtime_factory: Callable[[], Runtime] = Runtime.from_settings,
 ) -> FastAPI:
-    """Build the FastAPI app with platform routes, auth and error handling around `routers`."""
+    """Build the FastAPI app with platform routes, auth and error handling around `routers`.
+
+    `service_factory(runtime)` builds the pattern's service once at startup (routes get it
+    through `get_service`), so a bad rules file or an unreadable index stops the app from
+    starting instead of failing its first request; its `close()` runs at shutdown.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,8 +112,14 @@ def create_platform_app(
         app.state.runtime = runtime
         clients = runtime.settings.api_clients
         app.state.clients = ClientRegistry(clients) if clients else ClientRegistry.local_default()
-        yield
-        runtime.close()
+        app.state.service = service_factory(runtime) if service_factory else None
+        try:
+            yield
+        finally:
+            close = getattr(app.state.service, "close", None)
+            if close is not None:
+                close()
+            runtime.close()
 
     app = FastAPI(title=PROJECT_NAME, version=__version__, lifespan=lifespan)
     app.include_router(platform_router)
@@ -114,4 +150,4 @@ def create_platform_app(
     return app
 
 
-__all__ = ["RuntimeDep", "create_platform_app", "get_settings", "require_scope"]
+__all__ = ["RuntimeDep", "create_platform_app", "get_service", "get_settings", "model_response", "require_scope"]

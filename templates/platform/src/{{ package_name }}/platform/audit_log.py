@@ -222,7 +222,6 @@ class AuditLog:
     def _commit(self, prepared: list[tuple[AuditEntry, str]]) -> list[AuditRecord]:
         """Chain and insert validated entries in one transaction; the caller holds `self._lock`."""
         with self._write() as conn:
-            self._check_scheme(conn)
             seq, prev = _read_head(conn)
             records, rows = [], []
             ts = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -320,7 +319,16 @@ class AuditLog:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA}")
+            try:
+                # Once per connection: the scheme is fixed when the log is created, and verify
+                # re-checks it, so a later swap is caught there rather than on every append.
+                self._check_scheme(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                conn.close()
+                raise
+            conn.execute("COMMIT")
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 

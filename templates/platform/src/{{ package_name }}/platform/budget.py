@@ -147,10 +147,13 @@ class BudgetGuard:
             candidates.append(self.budget.degrade_to)
         costs = [(name, self.pricing.cost_nano(name, input_tokens, max_output_tokens)) for name in candidates]
         now = self._now()
+        if costs[0][1] == 0:
+            # A free call (a local model) fits any limit and holds nothing: no ledger round trip.
+            return Reservation(uuid.uuid4().hex, feature, model, model, 0, now + self._ttl)
         windows = self._windows(feature, now)
         with self.ledger.transaction() as tx:
             self._expire_stale(tx, now)
-            used = {w: tx.committed(w.scope, w.period) + tx.open_reserved(w.scope) for w in windows}
+            used = self._used(tx, windows)
             for name, amount in costs:
                 # A free call always fits, even when an overrun already used up the limit.
                 if not any(amount > 0 and used[w] + amount > w.limit_nano for w in windows):
@@ -282,11 +285,13 @@ class BudgetGuard:
         """USD left in the tightest window that applies to `feature` (never below 0)."""
         _check_feature(feature)
         windows = self._windows(feature, self._now())
-        left = min(
-            w.limit_nano - self.ledger.spent_nano(w.scope, w.period) - self.ledger.open_reserved_nano(w.scope)
-            for w in windows
-        )
-        return to_usd(max(left, 0))
+        used = self._used(LedgerTransaction(self.ledger.reader()), windows)
+        return to_usd(max(min(w.limit_nano - used[w] for w in windows), 0))
+
+    @staticmethod
+    def _used(tx: LedgerTransaction, windows: list[_Window]) -> dict[_Window, int]:
+        by_key = tx.used([(w.scope, w.period) for w in windows])
+        return {w: by_key[w.scope, w.period] for w in windows}
 
     def projection(self) -> dict[str, object]:
         """Month-end spend projected from the run-rate, per feature and for the project total.

@@ -114,6 +114,27 @@ class LedgerTransaction:
             ).fetchone()
         return int(row[0])
 
+    def used(self, windows: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Spent plus open reservations for each (scope, period), in two statements for all of them.
+
+        A budget has at most two scopes (the feature, the project total) and two periods (day, month).
+        """
+        scopes = sorted({scope for scope, _ in windows}) * 2
+        periods = sorted({period for _, period in windows}) * 2
+        rows = self.conn.execute(
+            "SELECT scope, period, spent_nano FROM totals WHERE scope IN (?, ?) AND period IN (?, ?)",
+            (*scopes[:2], *periods[:2]),
+        ).fetchall()
+        spent = {(str(scope), str(period)): int(nano) for scope, period, nano in rows}
+        open_rows = self.conn.execute("SELECT feature, SUM(amount_nano) FROM reservations GROUP BY feature").fetchall()
+        reserved = {str(feature): int(nano) for feature, nano in open_rows}
+        total_reserved = sum(reserved.values())
+        return {
+            (scope, period): spent.get((scope, period), 0)
+            + (total_reserved if scope == TOTAL else reserved.get(scope, 0))
+            for scope, period in windows
+        }
+
     def add_reservation(
         self, *, reservation_id: str, feature: str, model: str, amount_nano: int, created_at: float, expires_at: float
     ) -> None:
@@ -201,14 +222,8 @@ class CostLedger:
         moment = utc(at)
         with self.transaction() as tx:
             conn = tx.conn
-            previous = conn.execute(
-                "SELECT cost_nano FROM spend WHERE reservation_id = ?", (reservation_id,)
-            ).fetchone()
-            if previous is not None:
-                return SettleOutcome(int(previous[0]), recorded=False, late=False)
-            released = conn.execute("DELETE FROM reservations WHERE id = ?", (reservation_id,)).rowcount
-            conn.execute(
-                "INSERT INTO spend (reservation_id, feature, model, input_tokens, output_tokens,"
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO spend (reservation_id, feature, model, input_tokens, output_tokens,"
                 " cost_nano, reserved_nano, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     reservation_id,
@@ -220,16 +235,25 @@ class CostLedger:
                     reserved_nano,
                     moment.timestamp(),
                 ),
+            ).rowcount
+            if not inserted:
+                previous = conn.execute(
+                    "SELECT cost_nano FROM spend WHERE reservation_id = ?", (reservation_id,)
+                ).fetchone()
+                return SettleOutcome(int(previous[0]), recorded=False, late=False)
+            released = conn.execute("DELETE FROM reservations WHERE id = ?", (reservation_id,)).rowcount
+            conn.executemany(
+                "INSERT INTO totals (scope, period, spent_nano, calls) VALUES (?, ?, ?, 1)"
+                " ON CONFLICT (scope, period) DO UPDATE"
+                " SET spent_nano = spent_nano + excluded.spent_nano, calls = calls + 1",
+                [
+                    (scope, period, cost_nano)
+                    for scope in (feature, TOTAL)
+                    for period in (hour_key(moment), day_key(moment), month_key(moment))
+                ],
             )
-            for scope in (feature, TOTAL):
-                for period in (hour_key(moment), day_key(moment), month_key(moment)):
-                    conn.execute(
-                        "INSERT INTO totals (scope, period, spent_nano, calls) VALUES (?, ?, ?, 1)"
-                        " ON CONFLICT (scope, period) DO UPDATE"
-                        " SET spent_nano = spent_nano + excluded.spent_nano, calls = calls + 1",
-                        (scope, period, cost_nano),
-                    )
-        return SettleOutcome(cost_nano, recorded=True, late=released == 0)
+        # A free call is never held (see BudgetGuard.reserve), so there was nothing to release.
+        return SettleOutcome(cost_nano, recorded=True, late=released == 0 and reserved_nano > 0)
 
     def release(self, reservation_id: str) -> bool:
         """Forget a reservation whose call failed; True if it was still open."""
@@ -242,6 +266,10 @@ class CostLedger:
             return tx.record_event(kind=kind, scope=scope, period=period, at=utc(at).timestamp(), detail=detail)
 
     # -- reads (no write lock; WAL readers never block the writer) ---------------------------
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's connection, for reads outside a transaction."""
+        return self._conn()
 
     def spent_nano(self, scope: str, period: str) -> int:
         return LedgerTransaction(self._conn()).committed(scope, period)

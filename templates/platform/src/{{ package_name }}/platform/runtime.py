@@ -7,6 +7,7 @@ that order, so a pattern cannot forget one of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -31,6 +32,18 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
+class Review:
+    """A pattern's own verdict on an answer that passed the output guards (citations, evidence).
+
+    It goes into the call's audit record, so one record says what was asked, what came back
+    and what the pattern made of it.
+    """
+
+    decision: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class GovernedAnswer:
     """What the caller gets back: the sanitized answer plus what the controls saw."""
 
@@ -41,6 +54,7 @@ class GovernedAnswer:
     cost_usd: float
     audit_seq: int
     notes: list[str] = field(default_factory=list)
+    decision: str = "answered"
 
 
 class Runtime:
@@ -65,6 +79,8 @@ class Runtime:
         )
         # One AuditLog per process: concurrent threads then share commits instead of queueing on the file lock.
         self.audit = AuditLog(data / "audit.sqlite3", hmac_key=self._hmac_key(), durability=governance.audit.durability)
+        self._features: set[str] = set()
+        self.telemetry.observe_budget(self._budget_left)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Runtime:
@@ -98,20 +114,29 @@ class Runtime:
         feature: str,
         actor: str,
         system: str,
-        user: str,
+        user: str | PipelineResult,
         prompt_version: str,
         context: str = "",
         audit_details: dict[str, Any] | None = None,
         max_tokens: int = 512,
         use_cache: bool = True,
+        review: Callable[[str], Review] | None = None,
     ) -> GovernedAnswer:
         """Ask the model under every control the governance file switches on.
 
         `context` is evidence the caller already screened (e.g. retrieved chunks through
         `guardrails.scan_context`): it goes before `user` in the message and into the audit
-        hash, but is not run through the input guards a second time.
+        hash, but is not run through the input guards a second time. `user` may likewise be the
+        verdict `guard_input` already returned for it (a pattern that screens a question before a
+        cache lookup); its text is then used as screened. `review(answer_text)` is the pattern's
+        check of an answer the output guards passed; its decision and details are audited with the call.
         """
-        verdict_in = self.guard_input(user, actor=actor, feature=feature)
+        if isinstance(user, PipelineResult):
+            if user.blocked:
+                raise Refused("guardrails.input", _blocked_by(user))
+            verdict_in, user = user, user.text
+        else:
+            verdict_in = self.guard_input(user, actor=actor, feature=feature)
         user_message = f"{context}\n\n{verdict_in.text}" if context else verdict_in.text
         messages = [Message("system", system), Message("user", user_message)]
         estimate = sum(len(m.content) for m in messages) // 4 + 1
@@ -139,20 +164,23 @@ class Runtime:
         billed_in, billed_out = (0, 0) if completion.cached else (usage.input_tokens, usage.output_tokens)
         cost = self.budget.settle(reservation, input_tokens=billed_in, output_tokens=billed_out)
         self.telemetry.cost(feature, completion.model, cost)
-        self.telemetry.budget_remaining(feature, self.budget.remaining(feature))
+        self._features.add(feature)
         verdict_out = self.output_guards.run(completion.text, prompt=verdict_in.text)
         self._record_verdict(verdict_out)
-        decision = "blocked" if verdict_out.action == "block" else "answered"
+        outcome = Review("blocked") if verdict_out.blocked else Review("answered")
+        if review is not None and not verdict_out.blocked:
+            outcome = review(verdict_out.text)
         record = self._append(
             actor=actor,
             action=f"{feature}.complete",
-            decision=decision,
+            decision=outcome.decision,
             model=completion.model,
             prompt_version=prompt_version,
             input_hash=hash_text(f"{context}\n\n{user}" if context else user),
             output_hash=hash_text(completion.text),
             details={
                 **(audit_details or {}),
+                **outcome.details,
                 "cost_usd": round(cost, 6),
                 "guards_in": verdict_in.action,
                 "guards_out": verdict_out.action,
@@ -161,7 +189,9 @@ class Runtime:
         if verdict_out.action == "block":
             raise Refused("guardrails.output", _blocked_by(verdict_out))
         notes = [] if reservation.model == self.settings.model else [f"degraded to {reservation.model} by budget"]
-        return GovernedAnswer(verdict_out.text, completion, verdict_in, verdict_out, cost, record.seq, notes)
+        return GovernedAnswer(
+            verdict_out.text, completion, verdict_in, verdict_out, cost, record.seq, notes, outcome.decision
+        )
 
     def record(self, *, actor: str, action: str, decision: str, details: dict | None = None) -> int:
         """Audit a non-model step (an approval, an export, an ingest) and return its sequence number."""
@@ -171,6 +201,10 @@ class Runtime:
         record = self.audit.append(**fields)
         self.telemetry.audit_appended(fields["action"], fields["decision"])
         return record
+
+    def _budget_left(self) -> dict[str, float]:
+        """USD left per feature this process has billed; read when metrics are collected."""
+        return {feature: self.budget.remaining(feature) for feature in sorted(self._features.copy())}
 
     def _record_verdict(self, verdict: PipelineResult) -> None:
         for result in verdict.results:

@@ -19,12 +19,14 @@ import math
 import os
 import re
 import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from opentelemetry import trace
+from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     ConsoleMetricExporter,
@@ -96,6 +98,29 @@ class LlmCall:
             self.span.set_attribute(sc.GEN_AI_OUTPUT_MESSAGES, json.dumps([message], ensure_ascii=False))
 
 
+class Tally:
+    """Counts kept in a dict and reported by an observable counter when metrics are collected.
+
+    Guard verdicts and audit appends happen several times per request. An SDK `Counter.add`
+    hashes its attributes and takes the instrument's locks every time (microseconds each);
+    a dict increment costs a fraction of that, and the exported series are the same.
+    """
+
+    def __init__(self, *attribute_names: str) -> None:
+        self._names = attribute_names
+        self._counts: dict[tuple[str, ...], int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, *values: str) -> None:
+        with self._lock:
+            self._counts[values] = self._counts.get(values, 0) + 1
+
+    def observe(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            counts = list(self._counts.items())
+        return [Observation(count, dict(zip(self._names, values, strict=True))) for values, count in counts]
+
+
 class Telemetry:
     """The process's tracer and meters; call `shutdown()` to flush exporters on exit."""
 
@@ -110,6 +135,7 @@ class Telemetry:
         resource = Resource.create({sc.SERVICE_NAME: service_name})
         self.record_content = record_content
         self._tracer_provider = TracerProvider(resource=resource)
+        span_exporters = list(span_exporters)
         for exporter in span_exporters:
             self._tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
         self._prometheus_reader = InMemoryMetricReader()
@@ -118,7 +144,9 @@ class Telemetry:
         )
         self._registry = CollectorRegistry()
         self._registry.register(_PrometheusView(self._prometheus_reader))
-        self._tracer = self._tracer_provider.get_tracer(__name__)
+        # The provider is this object's own, so with no exporter no span could ever leave the
+        # process: skip building them (metrics and `/metrics` are unaffected).
+        self._tracer = self._tracer_provider.get_tracer(__name__) if span_exporters else trace.NoOpTracer()
         meter = self._meter_provider.get_meter(__name__)
         self._token_usage = meter.create_histogram(
             sc.GEN_AI_CLIENT_TOKEN_USAGE,
@@ -132,12 +160,19 @@ class Telemetry:
             "Duration of model calls",
             explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
         )
-        self._guard_verdicts = meter.create_counter(
-            sc.GUARD_VERDICTS, "{verdict}", "Guard verdicts by guard and action"
+        self._guard_verdicts = Tally(sc.GUARD_NAME, sc.GUARD_ACTION)
+        meter.create_observable_counter(
+            sc.GUARD_VERDICTS, [self._guard_verdicts.observe], "{verdict}", "Guard verdicts by guard and action"
         )
         self._cost = meter.create_counter(sc.COST, "USD", "Model spend by feature and model")
-        self._budget_remaining = meter.create_gauge(sc.BUDGET_REMAINING, "USD", "Budget left this period")
-        self._audit_appends = meter.create_counter(sc.AUDIT_APPENDS, "{record}", "Audit records written")
+        self._budget_sources: list[Callable[[], Mapping[str, float]]] = []
+        meter.create_observable_gauge(
+            sc.BUDGET_REMAINING, [self._observe_budget], "USD", "Budget left in the tightest period"
+        )
+        self._audit_appends = Tally(sc.AUDIT_ACTION, sc.AUDIT_DECISION)
+        meter.create_observable_counter(
+            sc.AUDIT_APPENDS, [self._audit_appends.observe], "{record}", "Audit records written"
+        )
         self._budget_anomalies = meter.create_counter(sc.BUDGET_ANOMALIES, "{alert}", "Spend-rate anomaly alerts")
         self._closed = False
 
@@ -198,21 +233,34 @@ class Telemetry:
             yield span
 
     def guard_verdict(self, guard: str, action: str) -> None:
-        attributes = {sc.GUARD_NAME: guard, sc.GUARD_ACTION: action}
-        self._guard_verdicts.add(1, attributes)
-        trace.get_current_span().add_event(sc.GUARD_VERDICT_EVENT, attributes)
+        self._guard_verdicts.add(guard, action)
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.add_event(sc.GUARD_VERDICT_EVENT, {sc.GUARD_NAME: guard, sc.GUARD_ACTION: action})
 
     def cost(self, feature: str, model: str, usd: float) -> None:
         self._cost.add(usd, {sc.FEATURE: feature, sc.GEN_AI_RESPONSE_MODEL: model})
 
-    def budget_remaining(self, feature: str, usd: float) -> None:
-        self._budget_remaining.set(usd, {sc.FEATURE: feature})
+    def observe_budget(self, source: Callable[[], Mapping[str, float]]) -> None:
+        """Report `source()` ({feature: USD left}) as the budget gauge whenever metrics are collected.
+
+        Read at scrape/export time rather than set per call: the ledger is shared by every
+        worker process, so the value is current for all of them and costs the request path nothing.
+        """
+        self._budget_sources.append(source)
+
+    def _observe_budget(self, _options: CallbackOptions) -> Iterable[Observation]:
+        return [
+            Observation(usd, {sc.FEATURE: feature})
+            for source in self._budget_sources
+            for feature, usd in source().items()
+        ]
 
     def budget_anomaly(self, feature: str) -> None:
         self._budget_anomalies.add(1, {sc.FEATURE: feature})
 
     def audit_appended(self, action: str, decision: str) -> None:
-        self._audit_appends.add(1, {sc.AUDIT_ACTION: action, sc.AUDIT_DECISION: decision})
+        self._audit_appends.add(action, decision)
 
     def metrics_response(self) -> tuple[bytes, str]:
         """Body and content type for a Prometheus `/metrics` endpoint."""

@@ -5,12 +5,12 @@ from fastapi.responses import JSONResponse
 
 from ..ingest.parsers import ParseError
 from ..platform.api import create_platform_app
-from ..service import IngestDenied
+from ..service import IngestDenied, RagService
 from .routes import documents, query
 
 
 def create_app() -> FastAPI:
-    app = create_platform_app([query.router, documents.router])
+    app = create_platform_app([query.router, documents.router], service_factory=RagService.open)
 
     @app.exception_handler(ParseError)
     async def _unreadable_document(request: Request, error: ParseError) -> JSONResponse:

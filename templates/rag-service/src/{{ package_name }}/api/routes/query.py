@@ -1,7 +1,8 @@
 """Questions in, cited answers out."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
+from ...platform.api import model_response
 from ...schemas import ERROR_RESPONSES, ErrorBody, QueryRequest, QueryResponse
 from ..deps import QueryCaller, RagServiceDep
 
@@ -10,14 +11,15 @@ router = APIRouter(tags=["query"], responses=ERROR_RESPONSES)
 
 @router.post(
     "/query",
+    response_model=QueryResponse,
     responses={
         402: {"model": ErrorBody, "description": "Budget exhausted"},
         503: {"model": ErrorBody, "description": "Model gateway unavailable"},
     },
 )
-def query(body: QueryRequest, service: RagServiceDep, caller: QueryCaller) -> QueryResponse:
+def query(body: QueryRequest, service: RagServiceDep, caller: QueryCaller) -> Response:
     """Answer from the documents the caller is cleared for; every statement cites a chunk.
 
     With no supporting evidence the answer is "I don't know" and `refused` is true.
     """
-    return QueryResponse.of(service.ask(body.question, caller, top_k=body.top_k))
+    return model_response(QueryResponse.of(service.ask(body.question, caller, top_k=body.top_k)))
