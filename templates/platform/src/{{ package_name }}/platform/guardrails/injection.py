@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from .matching import (
+    GateIndex,
     HintGroup,
     Hints,
     WordPattern,
@@ -209,6 +210,7 @@ SIGNALS: tuple[Signal, ...] = (
     _signal("dual_response", 0.6, (("opposite",),), r"\b(?:exact )?opposite of (?:what|how) (?:chat ?gpt|the ai|you|an ai|the assistant|gpt) (?:would|will|does|do|normally|usually|say\w*|answer\w*|respond\w*|reply|replies)\b"),
     _signal("ai_addressing", 0.3, (("chatgpt", "gpt", "openai", "language model", "ai model", "bard", "claude", "llama", "gemini", "as an ai"),), r"\b(?:chat ?gpt|gpt-?\d|openai|language model|ai model|bard|claude|llama|gemini|as an ai)\b"),
 )  # fmt: skip
+_SIGNAL_INDEX = GateIndex([signal.hints for signal in SIGNALS])
 
 _ROT13_HINT = compile_words(r"rot-?\s?13\b")  # literal-led: `re` finds it with a fast scan
 _ROT13 = str.maketrans(  # built, not spelled out: a 52-letter literal looks like a secret to scanners
@@ -285,7 +287,8 @@ class PromptInjectionGuard:
             views.append(View(view.text.translate(_ROT13), view.offsets))
         for candidate in views:
             hints = hints_for(candidate.text)
-            for signal in SIGNALS:
+            for index in _SIGNAL_INDEX.candidates(hints):
+                signal = SIGNALS[index]
                 for match in signal.finditer(hints, limit=self.max_matches):
                     where = span or candidate.origin(match.start(), match.end())
                     matches.append(Finding(f"injection:{signal.family}", where[0], where[1], signal.weight))

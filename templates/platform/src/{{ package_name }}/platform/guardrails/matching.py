@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -244,6 +244,39 @@ def all_found(groups: tuple[HintGroup, ...], hints: Hints) -> bool:
         if not group.substrings or not any(hints.has_substring(substring) for substring in group.substrings):
             return False
     return True
+
+
+class GateIndex:
+    """Which of many hint-gated items may pass on a text: one dict lookup per hint word it holds.
+
+    Checking every item's gate costs ~0.3 µs each, paid ~100 times per text by the guards even
+    when nothing matches (the common case for a short question). Each item is filed under the
+    words of one of its groups that is words only (one of them must start a word of the text
+    for the gate to pass); items without such a group are always returned. The candidates
+    still run their full gate: the index only skips items whose gate must fail.
+    """
+
+    __slots__ = ("_by_word", "_unindexed")
+
+    def __init__(self, gates: Sequence[tuple[HintGroup, ...]]) -> None:
+        self._by_word: dict[str, list[int]] = {}
+        unindexed: list[int] = []
+        for index, groups in enumerate(gates):
+            keys = [group for group in groups if group.words and not group.substrings and not group.always]
+            if not keys:
+                unindexed.append(index)
+                continue
+            for word in min(keys, key=lambda group: len(group.words)).words:
+                self._by_word.setdefault(word, []).append(index)
+        self._unindexed = tuple(unindexed)
+
+    def candidates(self, hints: Hints) -> list[int]:
+        """Indexes of the items whose gate may pass, in their original order."""
+        found = set(self._unindexed)
+        by_word = self._by_word
+        for word in hints.present:
+            found.update(by_word.get(word, ()))
+        return sorted(found)
 
 
 @dataclass(frozen=True, slots=True)

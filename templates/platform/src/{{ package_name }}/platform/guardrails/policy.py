@@ -8,7 +8,7 @@ Phrases match on de-obfuscated text, so `b0mb` or a Cyrillic `о` does not slip 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +16,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..governance import ConfigError
-from .matching import HintGroup, WordPattern, all_found, compile_words, finditer_words, hints_for, required_literals
+from .matching import (
+    GateIndex,
+    HintGroup,
+    WordPattern,
+    all_found,
+    compile_words,
+    finditer_words,
+    hints_for,
+    required_literals,
+)
 from .obfuscation import fold, unleet
 from .result import Action, Finding, GuardResult, most_severe, redact
 
@@ -131,6 +140,18 @@ class PolicyGuard:
 
     rules: tuple[CompiledRule, ...] = ()
     name: str = "policy"
+    # Every folded-view regex as (rule index, hints, pattern), and an index over their hint gates.
+    _folded: tuple[tuple[int, tuple[HintGroup, ...], WordPattern], ...] = field(init=False, repr=False, compare=False)
+    _gates: GateIndex = field(init=False, repr=False, compare=False)
+    _with_original: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        folded = tuple(
+            (index, hints, pattern) for index, rule in enumerate(self.rules) for hints, pattern in rule.on_folded
+        )
+        object.__setattr__(self, "_folded", folded)
+        object.__setattr__(self, "_gates", GateIndex([hints for _, hints, _ in folded]))
+        object.__setattr__(self, "_with_original", tuple(i for i, rule in enumerate(self.rules) if rule.on_original))
 
     @classmethod
     def from_dir(cls, policies_dir: Path) -> PolicyGuard:
@@ -142,20 +163,24 @@ class PolicyGuard:
         leet = unleet(folded)
         if leet is not None:
             views.append(leet)
-        view_hints = [hints_for(view.text) for view in views]
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for index in self._with_original:
+            for literals, pattern in self.rules[index].on_original:
+                if all(any(word in folded.text for word in group) for group in literals):
+                    spans.setdefault(index, []).extend(match.span() for match in finditer_words(pattern, text))
+        for view in views:
+            present = hints_for(view.text)
+            for entry in self._gates.candidates(present):
+                index, hints, pattern = self._folded[entry]
+                if all_found(hints, present):
+                    found = [view.origin(*match.span()) for match in pattern.finditer(present)]
+                    spans.setdefault(index, []).extend(found)
         findings: list[Finding] = []
         actions: list[Action] = []
         labels: dict[str, str] = {}
-        for rule in self.rules:
-            spans: list[tuple[int, int]] = []
-            for literals, pattern in rule.on_original:
-                if all(any(word in folded.text for word in group) for group in literals):
-                    spans += [match.span() for match in finditer_words(pattern, text)]
-            for hints, pattern in rule.on_folded:
-                for view, present in zip(views, view_hints, strict=True):
-                    if all_found(hints, present):
-                        spans += [view.origin(*match.span()) for match in pattern.finditer(present)]
-            for start, end in _merge(spans):
+        for index in sorted(spans):
+            rule = self.rules[index]
+            for start, end in _merge(spans[index]):
                 findings.append(Finding(rule.finding_type, start, end, 0.9))
                 actions.append(rule.action)
                 labels[rule.finding_type] = rule.label
