@@ -247,6 +247,10 @@ class BudgetGuard:
                 log.warning("model %r that answered is not priced; billed as %r", answered_by, reservation.model)
             model = reservation.model
         cost = self.pricing.cost_nano(model, input_tokens, output_tokens)
+        if cost == 0 and reservation.reserved_nano == 0:
+            # Nothing was held and nothing is owed. The ledger books money; the call's audit
+            # record already names the model that answered and its zero cost.
+            return 0.0
         if cost > reservation.reserved_nano:
             log.warning(
                 "call of feature %r cost %.6f USD, above its reservation of %.6f USD: the gateway must cap"
