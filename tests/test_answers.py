@@ -54,6 +54,27 @@ def test_bad_answer_is_one_line_naming_the_field(template_root: Path, tmp_path: 
     assert not destination.exists() or not any(destination.iterdir())
 
 
+@pytest.mark.parametrize(
+    ("answers", "field", "hint"),
+    [
+        (("pattern=rag-service", "freshness_days=0"), "freshness_days", ">= 1"),
+        (("pattern=rag-service", "retrieval_backend=oracle"), "retrieval_backend", "sqlite"),
+        (("pattern=approval-workflow", "approval_expiry_hours=0"), "approval_expiry_hours", ">= 1"),
+        (("pattern=copilot-evidence", "min_evidence_per_claim=3"), "min_evidence_per_claim", "1"),
+    ],
+)
+def test_bad_pattern_answer_is_one_line_naming_the_field(
+    template_root: Path, tmp_path: Path, answers: tuple[str, ...], field: str, hint: str
+) -> None:
+    destination = tmp_path / "out"
+    result = copy_cli(template_root, destination, *answers)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert field in lines[0] and hint in lines[0], lines[0]
+    assert not destination.exists() or not any(destination.iterdir())
+
+
 def test_high_tier_with_one_owner_is_refused(template_root: Path, tmp_path: Path) -> None:
     destination = tmp_path / "out"
     result = copy_cli(template_root, destination, "risk_tier=high", 'owners=["@alice"]')

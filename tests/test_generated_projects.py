@@ -32,6 +32,24 @@ def test_generated_project_passes_its_own_checks(render, pattern, tier, provider
     env.run("pytest", "-q", "-p", "no:cacheprovider")
 
 
+# Each pattern's own questions, answered away from their defaults (PostgreSQL: test_rag_service.py).
+PATTERN_ANSWERS = {
+    "rag-service": {"freshness_days": 30},
+    "approval-workflow": {"approval_expiry_hours": 1},
+    "copilot-evidence": {"min_evidence_per_claim": 2},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_pattern_answers_away_from_the_defaults_pass_checks_and_evals(render, pattern: str) -> None:
+    project = render(pattern=pattern, **PATTERN_ANSWERS[pattern])
+    env = installed(project)
+    env.run("ruff", "check", ".")
+    env.run("pytest", "-q", "-p", "no:cacheprovider")
+    env.run(answers_of(project)["project_slug"], "eval")  # exits 1 when a threshold is missed
+
+
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_demo_works_offline_with_defaults(render, pattern: str) -> None:
     project = render(pattern=pattern)
