@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .. import ENV_PREFIX
@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     openai_base_url: str = "http://localhost:8000/v1"
     openai_api_key: SecretStr = SecretStr("")
     embedding_model: str = "text-embedding-3-small"
-    request_timeout_s: float = 30.0
+    request_timeout_s: float = Field(30.0, gt=0)  # one provider call
+    request_deadline_s: float = Field(60.0, gt=0)  # one model request, across retries and fallbacks
 
     database_url: str = ""
     audit_hmac_key: SecretStr = SecretStr("")

@@ -72,4 +72,5 @@ def build_gateway(
         max_concurrency=max_concurrency,
         queue_timeout_s=settings.request_timeout_s,
         embedding_route=embedding_route,
+        deadline_s=settings.request_deadline_s,
     )

@@ -4,6 +4,10 @@ Order of a completion: cache lookup -> concurrency slot -> for each route in the
 circuit breaker -> provider call with retries -> first success wins. Fallback answers
 are returned with the reasons earlier routes failed and are never cached, so a short
 outage does not keep serving degraded answers after the provider recovers.
+
+`deadline_s` bounds one request across all of that: no retry is slept for and no further
+route is tried once it would pass, so a user waits at most the deadline plus one call's
+own timeout, however many retries and fallbacks are configured.
 """
 
 from __future__ import annotations
@@ -61,18 +65,22 @@ class Gateway:
         max_concurrency: int = 8,
         queue_timeout_s: float | None = 30.0,
         embedding_route: Route | None = None,
+        deadline_s: float | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         if not routes:
             raise ValueError("Gateway needs at least one route")
         if max_concurrency < 1:
             raise ValueError("Gateway.max_concurrency must be >= 1")
+        if deadline_s is not None and deadline_s <= 0:
+            raise ValueError("Gateway.deadline_s must be > 0 (or None for no deadline)")
         self.routes = tuple(routes)
         self.embedding_route = embedding_route or self.routes[0]
         self.retry = retry or RetryPolicy()
         self.cache = cache
         self.max_concurrency = max_concurrency
         self.queue_timeout_s = queue_timeout_s
+        self.deadline_s = deadline_s
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._clock = clock
 
@@ -101,7 +109,7 @@ class Gateway:
             if (hit := cache.get(key)) is not None:
                 return replace(hit, cached=True, latency_s=self._clock() - started)
         with self._slot():
-            completion = self._complete_first(plan, messages, temperature, max_tokens, started)
+            completion = self._complete_first(plan, messages, temperature, max_tokens, started, self._deadline(started))
         if cache is not None and not completion.failures:
             cache.put(key, completion)
         return completion
@@ -113,16 +121,22 @@ class Gateway:
         temperature: float,
         max_tokens: int,
         started: float,
+        deadline: float | None,
     ) -> Completion:
         """First route that answers wins; each failure is recorded for the caller and the log."""
         failures: list[str] = []
         for route, route_model in plan:
+            if failures and deadline is not None and self._clock() >= deadline:
+                failures.append(
+                    f"{route.label(route_model)}: not tried, the {self.deadline_s}s request deadline passed"
+                )
+                break
 
             def call(route: Route = route, model: str = route_model) -> ProviderReply:
                 return route.provider.complete(messages, model=model, temperature=temperature, max_tokens=max_tokens)
 
             try:
-                reply = self._call(route, route_model, call)
+                reply = self._call(route, route_model, call, deadline)
             except RouteFailed as failure:
                 failures.append(str(failure))
                 logger.warning("model route failed, trying next: %s", failure)
@@ -158,6 +172,7 @@ class Gateway:
                     route,
                     embedding_model,
                     lambda: route.provider.embed(texts, model=embedding_model),
+                    self._deadline(self._clock()),
                 )
             except RouteFailed as failure:
                 raise GatewayError(
@@ -185,8 +200,11 @@ class Gateway:
         first, *rest = self.routes
         return [(first, model or first.model), *[(r, r.model) for r in rest]]
 
-    def _call(self, route: Route, model: str, call: Callable[[], T]) -> T:
-        """Run `call` behind the route's breaker, retrying transient errors per the policy."""
+    def _deadline(self, started: float) -> float | None:
+        return None if self.deadline_s is None else started + self.deadline_s
+
+    def _call(self, route: Route, model: str, call: Callable[[], T], deadline: float | None) -> T:
+        """Run `call` behind the route's breaker, retrying transient errors per the policy and the deadline."""
         label = route.label(model)
         if not route.breaker.allow():
             raise RouteFailed(f"{label}: circuit breaker open, skipped")
@@ -196,12 +214,14 @@ class Gateway:
                 result = call()
             except ProviderError as error:
                 delay = self.retry.delay_for(error, attempt)
-                if delay is None:
+                late = delay is not None and deadline is not None and self._clock() + delay >= deadline
+                if delay is None or late:
                     if error.kind.counts_against_provider:
                         route.breaker.record_failure()
                     else:
                         route.breaker.release()
-                    raise RouteFailed(f"{label}: {error} (after {attempt} attempt(s))") from None
+                    why = f"; no retry within the {self.deadline_s}s request deadline" if late else ""
+                    raise RouteFailed(f"{label}: {error} (after {attempt} attempt(s){why})") from None
                 logger.info("retrying %s in %.2fs after %s", label, delay, error)
                 self.retry.sleep(delay)
                 attempt += 1
