@@ -6,6 +6,7 @@ the API layer speak the same language and a test can build them by hand.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -58,6 +59,11 @@ class ChunkRecord:
     permissible_use: tuple[str, ...]
     embedding: tuple[float, ...] | None = None
 
+    @classmethod
+    def from_row(cls, row: Sequence, updated_date: date, permissible_use: tuple[str, ...]) -> ChunkRecord:
+        """A chunk from the column order every store selects; the store decodes date and uses its own way."""
+        return cls(*row[:7], CLEARANCES[row[7]], updated_date, permissible_use)
+
 
 @dataclass(frozen=True)
 class SearchFilter:
@@ -90,3 +96,13 @@ class ScoredChunk:
 
     chunk: ChunkRecord
     score: float
+
+
+def listed(documents: Sequence[DocumentRecord], *, max_rank: int | None, origin: str | None) -> list[DocumentRecord]:
+    """`ChunkStore.list_documents`' filter: at or below a clearance rank, from one origin."""
+    return [
+        document
+        for document in documents
+        if (max_rank is None or CLEARANCE_RANK[document.classification] <= max_rank)
+        and (origin is None or document.origin == origin)
+    ]

@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from ..platform.auth import CLEARANCES
 from .analysis import query_terms
-from .models import CLEARANCE_RANK, ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter
+from .models import CLEARANCE_RANK, ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
 
 try:
     import psycopg
@@ -168,13 +167,7 @@ class PostgresChunkStore:
 
     def list_documents(self, *, max_rank: int | None = None, origin: str | None = None) -> list[DocumentRecord]:
         rows = self._execute(f"SELECT {_DOCUMENT_COLUMNS} FROM {{schema}}.documents ORDER BY id").fetchall()
-        documents = [_document(row) for row in rows]
-        return [
-            document
-            for document in documents
-            if (max_rank is None or CLEARANCE_RANK[document.classification] <= max_rank)
-            and (origin is None or document.origin == origin)
-        ]
+        return listed([_document(row) for row in rows], max_rank=max_rank, origin=origin)
 
     def find_by_content_hash(self, content_hash: str) -> DocumentRecord | None:
         row = self._execute(
@@ -238,18 +231,7 @@ def _vector_literal(vector: Sequence[float]) -> str:
 
 
 def _chunk(row: Sequence) -> ChunkRecord:
-    return ChunkRecord(
-        id=row[0],
-        document_id=row[1],
-        ordinal=row[2],
-        heading=row[3],
-        text=row[4],
-        start=row[5],
-        end=row[6],
-        classification=CLEARANCES[row[7]],
-        updated_date=row[8],
-        permissible_use=tuple(row[9]),
-    )
+    return ChunkRecord.from_row(row, row[8], tuple(row[9]))
 
 
 def _document(row: Sequence) -> DocumentRecord:

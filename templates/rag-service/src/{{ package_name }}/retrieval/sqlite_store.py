@@ -30,10 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import ENV_PREFIX
-from ..platform.auth import CLEARANCES
 from .analysis import query_terms
 from .bm25 import is_rank_safe, plan_query
-from .models import CLEARANCE_RANK, ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter
+from .models import CLEARANCE_RANK, ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
 
 if TYPE_CHECKING:
     from .memory_index import MemoryBm25Index
@@ -212,13 +211,7 @@ class SqliteChunkStore:
 
     def list_documents(self, *, max_rank: int | None = None, origin: str | None = None) -> list[DocumentRecord]:
         rows = self._connection().execute("SELECT * FROM documents ORDER BY id").fetchall()
-        documents = [_document(row) for row in rows]
-        return [
-            document
-            for document in documents
-            if (max_rank is None or CLEARANCE_RANK[document.classification] <= max_rank)
-            and (origin is None or document.origin == origin)
-        ]
+        return listed([_document(row) for row in rows], max_rank=max_rank, origin=origin)
 
     def find_by_content_hash(self, content_hash: str) -> DocumentRecord | None:
         row = (
@@ -451,18 +444,7 @@ def _iso(value: date | None) -> str | None:
 
 
 def _chunk(row: Sequence) -> ChunkRecord:
-    return ChunkRecord(
-        id=row[0],
-        document_id=row[1],
-        ordinal=row[2],
-        heading=row[3],
-        text=row[4],
-        start=row[5],
-        end=row[6],
-        classification=CLEARANCES[row[7]],
-        updated_date=date.fromisoformat(row[8]),
-        permissible_use=tuple(use for use in row[9].split("|") if use),
-    )
+    return ChunkRecord.from_row(row, date.fromisoformat(row[8]), tuple(use for use in row[9].split("|") if use))
 
 
 def _document(row: Sequence) -> DocumentRecord:
