@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from report_file import write_report
 from template_platform import REPO, import_platform
 
 RESULTS = REPO / "benchmarks" / "results" / "audit.md"
@@ -160,10 +161,7 @@ def main() -> None:
         "checkpoints only (survives a process crash; the last commits may be lost on power loss).",
         "Neither mode can tear a record or fork the chain.",
     ]
-    report = "\n".join(lines) + "\n"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(report)
-    print(report)
+    write_report(RESULTS, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+from report_file import write_report
 from template_platform import REPO, import_platform
 
 PRICING_FILE = REPO / "templates" / "platform" / "policies" / "pricing.yml"
@@ -122,10 +123,7 @@ def main() -> None:
         "open reservations, so its cost does not grow with the ledger's history. A model call takes",
         "100s of ms; the budget adds ~0.2 ms.",
     ]
-    report = "\n".join(lines) + "\n"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(report)
-    print(report)
+    write_report(RESULTS, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from report_file import write_report
+
 ROOT = Path(__file__).resolve().parents[1]
 PATTERNS = ("rag-service", "approval-workflow", "copilot-evidence")
 
@@ -59,10 +61,7 @@ def main() -> None:
         "| --- | ---: | ---: |",
         *(f"| {name} | {seconds:.2f} | {ratio:.1f}x |" for name, seconds, ratio in rows),
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
-    (ROOT / "benchmarks" / "results" / "copy.md").write_text(text)
+    write_report(ROOT / "benchmarks" / "results" / "copy.md", "\n".join(lines))
 
 
 if __name__ == "__main__":

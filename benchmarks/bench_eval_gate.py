@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from controls.projects import FILLED_ROLLBACK_PLAN, OWNERS, git  # noqa: E402
+from report_file import write_report  # noqa: E402
 
 from paved_roads.generate import PATTERNS, generate  # noqa: E402
 from paved_roads.project_env import ProjectEnv  # noqa: E402
@@ -103,10 +104,7 @@ def main() -> None:
         )
     exits = {pattern: int(r["gate exit"]) for pattern, r in rows}
     lines += ["", f"gate exit codes (0 = pass): {exits}"]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    (ROOT / "benchmarks" / "results").mkdir(exist_ok=True)
-    (ROOT / "benchmarks" / "results" / "eval_gate.md").write_text(text)
+    write_report(ROOT / "benchmarks" / "results" / "eval_gate.md", "\n".join(lines))
 
 
 if __name__ == "__main__":

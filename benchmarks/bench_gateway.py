@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from report_file import write_report
 from template_platform import REPO, import_platform
 
 FAKE_SERVER = REPO / "templates" / "platform" / "tests" / "platform" / "fake_openai_server.py"
@@ -125,10 +126,7 @@ def main() -> None:
         "| --- | --- | ---: | ---: | ---: | ---: |",
         *table,
     ]
-    report = "\n".join(lines) + "\n"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(report)
-    print(report)
+    write_report(RESULTS, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ RESULTS = REPO / "benchmarks" / "results" / "guards.md"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from guard_eval import EvalSet, Sample, build_eval_set, split_of  # noqa: E402
+from report_file import write_report  # noqa: E402
 
 PRESIDIO_ENTITIES = {
     "EMAIL_ADDRESS": "email",
@@ -356,10 +357,7 @@ def main() -> None:
             table(("source", "all", "dev", "test"), policy_quality(guards, data, POLICIES)),
         ]
     )
-    print(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report + "\n", encoding="utf-8")
-    print(f"\nwritten to {args.output}", file=sys.stderr)
+    write_report(args.output, report)
 
 
 if __name__ == "__main__":

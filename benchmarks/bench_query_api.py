@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from report_file import write_report
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "query_api.md"
 BENCH_KEY = "bench-key-0123456789abcdef"
@@ -224,10 +226,7 @@ def main() -> None:
                 raise SystemExit(completed.stderr[-4000:])
             rows += json.loads(completed.stdout.strip().splitlines()[-1])["rows"]
     text = report({"rows": rows, "requests": args.requests})
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    print(text)
-    print(f"wrote {args.out}")
+    write_report(args.out, text)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from report_file import write_report
+
 REPO = Path(__file__).resolve().parents[1]
 PATTERN_SRC = REPO / "templates" / "rag-service" / "src" / "{{ package_name }}"
 PLATFORM_DIR = REPO / "templates" / "platform" / "src" / "{{ package_name }}" / "platform"
@@ -247,10 +249,7 @@ def main() -> None:
         "in-memory index as a boolean mask over its snapshot, then again in SQL when it reads the winners back;\n"
         "FTS5 inside its SQL query. Ingest time is the SQLite/FTS5 write; the snapshot is built from it after.\n"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report)
-    print(report)
-    print(f"wrote {args.out}")
+    write_report(args.out, report)
 
 
 if __name__ == "__main__":
