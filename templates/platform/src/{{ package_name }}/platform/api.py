@@ -109,10 +109,14 @@ def create_platform_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = runtime_factory()
+        try:
+            clients = runtime.settings.api_clients
+            app.state.clients = ClientRegistry(clients) if clients else ClientRegistry.local_default()
+            app.state.service = service_factory(runtime) if service_factory else None
+        except BaseException:
+            runtime.close()
+            raise
         app.state.runtime = runtime
-        clients = runtime.settings.api_clients
-        app.state.clients = ClientRegistry(clients) if clients else ClientRegistry.local_default()
-        app.state.service = service_factory(runtime) if service_factory else None
         try:
             yield
         finally:
