@@ -17,7 +17,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from .answer_cache import AnswerCache
-from .answering import DONT_KNOW, Evidence, SafeText, check_citations, context_scan, prepare_evidence, sources_context
+from .answering import (
+    DONT_KNOW,
+    CitationCheck,
+    Evidence,
+    SafeText,
+    check_citations,
+    context_scan,
+    prepare_evidence,
+    sources_context,
+)
 from .config import RagSettings, get_rag_settings
 from .ingest.metadata import DocumentMetadata
 from .ingest.parsers import ParseError, parse_content
@@ -140,10 +149,12 @@ class RagService:
             seq = self.runtime.record(actor=actor, action="rag.query", decision="no-evidence", details=details)
             return replace(base, reason="no retrieved source", audit_seq=seq)
         by_tag = {item.tag: item for item in evidence}
+        checks: list[CitationCheck] = []
 
         def review(text: str) -> Review:
             """The citation guard, recorded in the model call's own audit record."""
             check = check_citations(text, list(by_tag))
+            checks.append(check)
             if check.problem is not None:
                 return Review("withheld:citations", {"reason": check.problem})
             cited = [by_tag[tag].retrieved.chunk.id for tag in check.cited]
@@ -164,7 +175,7 @@ class RagService:
             *(f"{item.tag}: instructions removed from source" for item in evidence if item.neutralised),
         ]
         base = replace(base, cost_usd=governed.cost_usd, notes=notes, audit_seq=governed.audit_seq)
-        check = check_citations(governed.text, list(by_tag))
+        [check] = checks  # the review of `governed.text`: complete() returns only after it ran
         if check.problem is not None:
             return replace(base, reason=f"citations: {check.problem}; answer withheld")
         citations = [_citation(by_tag[tag]) for tag in check.cited]

@@ -105,25 +105,18 @@ class LedgerTransaction:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def open_reserved(self, scope: str) -> int:
-        if scope == TOTAL:
-            row = self.conn.execute("SELECT COALESCE(SUM(amount_nano), 0) FROM reservations").fetchone()
-        else:
-            row = self.conn.execute(
-                "SELECT COALESCE(SUM(amount_nano), 0) FROM reservations WHERE feature = ?", (scope,)
-            ).fetchone()
-        return int(row[0])
-
     def used(self, windows: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Spent plus open reservations for each (scope, period), in two statements for all of them.
 
         A budget has at most two scopes (the feature, the project total) and two periods (day, month).
         """
-        scopes = sorted({scope for scope, _ in windows}) * 2
-        periods = sorted({period for _, period in windows}) * 2
+        scopes = sorted({scope for scope, _ in windows})
+        periods = sorted({period for _, period in windows})
+        if not 1 <= len(scopes) <= 2 or not 1 <= len(periods) <= 2:
+            raise ValueError(f"budget windows: expected 1-2 scopes and 1-2 periods, got {windows}")
         rows = self.conn.execute(
             "SELECT scope, period, spent_nano FROM totals WHERE scope IN (?, ?) AND period IN (?, ?)",
-            (*scopes[:2], *periods[:2]),
+            ((scopes * 2)[:2] + (periods * 2)[:2]),
         ).fetchall()
         spent = {(str(scope), str(period)): int(nano) for scope, period, nano in rows}
         open_rows = self.conn.execute("SELECT feature, SUM(amount_nano) FROM reservations GROUP BY feature").fetchall()
@@ -273,9 +266,6 @@ class CostLedger:
 
     def spent_nano(self, scope: str, period: str) -> int:
         return LedgerTransaction(self._conn()).committed(scope, period)
-
-    def open_reserved_nano(self, scope: str = TOTAL) -> int:
-        return LedgerTransaction(self._conn()).open_reserved(scope)
 
     def open_reservation_count(self) -> int:
         return int(self._conn().execute("SELECT COUNT(*) FROM reservations").fetchone()[0])

@@ -167,9 +167,10 @@ class Runtime:
         self._features.add(feature)
         verdict_out = self.output_guards.run(completion.text, prompt=verdict_in.text)
         self._record_verdict(verdict_out)
-        outcome = Review("blocked") if verdict_out.blocked else Review("answered")
-        if review is not None and not verdict_out.blocked:
-            outcome = review(verdict_out.text)
+        if verdict_out.blocked:
+            outcome = Review("blocked")
+        else:
+            outcome = review(verdict_out.text) if review is not None else Review("answered")
         record = self._append(
             actor=actor,
             action=f"{feature}.complete",
@@ -186,7 +187,7 @@ class Runtime:
                 "guards_out": verdict_out.action,
             },
         )
-        if verdict_out.action == "block":
+        if verdict_out.blocked:
             raise Refused("guardrails.output", _blocked_by(verdict_out))
         notes = [] if reservation.model == self.settings.model else [f"degraded to {reservation.model} by budget"]
         return GovernedAnswer(
