@@ -64,6 +64,11 @@ class ChunkRecord:
         """A chunk from the column order every store selects; the store decodes date and uses its own way."""
         return cls(*row[:7], CLEARANCES[row[7]], updated_date, permissible_use)
 
+    def row_head(self) -> tuple[str, str, int, str, str, int, int, int]:
+        """The first eight columns every store writes, in `from_row`'s order (clearance as its rank)."""
+        rank = CLEARANCE_RANK[self.classification]
+        return (self.id, self.document_id, self.ordinal, self.heading, self.text, self.start, self.end, rank)
+
 
 @dataclass(frozen=True)
 class SearchFilter:

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from .analysis import query_terms
-from .models import CLEARANCE_RANK, ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
+from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
 
 try:
     import psycopg
@@ -139,14 +139,7 @@ class PostgresChunkStore:
                     ).format(schema=self.schema),
                     [
                         (
-                            chunk.id,
-                            chunk.document_id,
-                            chunk.ordinal,
-                            chunk.heading,
-                            chunk.text,
-                            chunk.start,
-                            chunk.end,
-                            CLEARANCE_RANK[chunk.classification],
+                            *chunk.row_head(),
                             chunk.updated_date,
                             list(chunk.permissible_use),
                             _vector_literal(chunk.embedding) if chunk.embedding else None,

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from .. import ENV_PREFIX
 from .analysis import query_terms
 from .bm25 import is_rank_safe, plan_query
-from .models import CLEARANCE_RANK, ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
+from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
 
 if TYPE_CHECKING:
     from .memory_index import MemoryBm25Index
@@ -184,14 +184,7 @@ class SqliteChunkStore:
                 "clearance_rank, updated_date, uses, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
-                        chunk.id,
-                        chunk.document_id,
-                        chunk.ordinal,
-                        chunk.heading,
-                        chunk.text,
-                        chunk.start,
-                        chunk.end,
-                        CLEARANCE_RANK[chunk.classification],
+                        *chunk.row_head(),
                         chunk.updated_date.isoformat(),
                         _encode_uses(chunk.permissible_use),
                         _encode_vector(chunk.embedding),
