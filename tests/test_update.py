@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import PATTERNS
+from controls.projects import git, snapshot_template
 from copier import run_copy, run_update
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def snapshot_template(source: Path, destination: Path) -> Path:
-    """A git repo holding this checkout's files (symlinks kept), tagged v1.0.0."""
-    listed = git(source, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
-    for name in filter(None, listed):
-        origin = source / name
-        target = destination / name
-        if not origin.exists() and not origin.is_symlink():
-            continue  # deleted in the working tree
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if origin.is_symlink():
-            target.symlink_to(origin.readlink())
-        else:
-            shutil.copy2(origin, target)
-    git(destination, "init", "-q", "-b", "main")
-    git(destination, "add", "-A")
-    git(destination, "commit", "-q", "-m", "template v1")
-    git(destination, "tag", "v1.0.0")
-    return destination
 
 
 @pytest.fixture
 def template_v1(template_root: Path, tmp_path: Path) -> Path:
-    return snapshot_template(template_root, tmp_path / "template")
+    return snapshot_template(template_root, tmp_path / "template", tag="v1.0.0")
 
 
 def test_platform_change_reaches_all_patterns_and_local_edits_survive(template_v1: Path, tmp_path: Path) -> None:
