@@ -33,14 +33,16 @@ METRICS: dict[str, Metric] = {}
 
 # Computed by the runner over the whole run rather than per case.
 RUN_METRICS: dict[str, tuple[Direction, str]] = {
-    "latency_p50_s": ("lower", "median seconds per case"),
-    "latency_p95_s": ("lower", "95th percentile seconds per case"),
+    "latency_p50_s": ("lower", "median seconds per warm case (a worker's first case is its cold start)"),
+    "latency_p95_s": ("lower", "95th percentile seconds per warm case"),
     "cost_per_case_usd": ("lower", "model spend of the run divided by its cases"),
     "error_rate": ("lower", "share of cases whose predictor raised"),
 }
 # A regression is a *quality* score worse than before. Latency depends on the machine and cost on
-# the model chosen, so both are held to thresholds (`latency_p95_s_max`, `cost_per_case_usd_max`)
-# and to the budget instead of to a committed baseline.
+# the model chosen, so neither is compared with a committed baseline: cost is held to a threshold
+# (`cost_per_case_usd_max`) and the budget; latency is reported. A `latency_p95_s_max` threshold
+# works, but makes the gate's verdict depend on how busy the CI machine is: measure speed in a
+# load test against the deployed service instead.
 NOT_COMPARED_TO_BASELINE = frozenset({"latency_p50_s", "latency_p95_s", "cost_per_case_usd", "error_rate"})
 
 

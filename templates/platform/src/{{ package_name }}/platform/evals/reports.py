@@ -44,6 +44,7 @@ def run_document(
         "tier": tier,
         "started_at": run.started_at,
         "duration_s": run.duration_s,
+        "cold_start_s": run.cold_start_s,
         "workers": run.workers,
         "provider": run.provider,
         "model": run.model,
@@ -84,6 +85,7 @@ def run_document(
                 "dataset": r.case.dataset,
                 "tags": list(r.case.tags),
                 "latency_s": round(r.latency_s, 4),
+                "cold": r.cold,
                 "scores": r.scores,
                 "error": r.error,
                 "prediction": _short(r.prediction),
@@ -136,7 +138,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         "",
         f"{doc['cases_total']} cases from {len(doc['datasets'])} dataset(s) in {doc['duration_s']} s on "
         f"{doc['workers']} workers; provider `{doc['provider']}`, model `{doc['model']}`; "
-        f"prompts {', '.join(f'`{p}`' for p in doc['prompts']) or 'none recorded'}.",
+        f"prompts {', '.join(f'`{p}`' for p in doc['prompts']) or 'none recorded'}. "
+        f"Latency percentiles are of warm cases; cold start (a worker's first case) {doc['cold_start_s']} s.",
         "",
         *_verdict_lines(doc),
         "",
