@@ -44,6 +44,10 @@ _PHONE_EXTENSION = re.compile(r" ?(?:x|ext\.?) ?\d{1,5}\b")
 _PHONE_CONTEXT = ("phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "sms", "number", "ring")
 _SSN_CONTEXT = ("ssn", "social security", "taxpayer")
 _DATE_LIKE = re.compile(r"\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4}")
+# An order or ticket number that leads with a date (2024-03-15-88231, 20240315/4471) is not a phone.
+_DATE_PREFIX = re.compile(r"(?:19|20)\d\d([-./]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])[-./ ]\d")
+_ISBN_CONTEXT = ("isbn",)
+_VERSION_CONTEXT = ("version", "build", "release", "firmware", "kernel", "ver.", "v.")
 
 
 def _isolated(text: str, start: int, end: int) -> bool:
@@ -85,9 +89,17 @@ def _emails(text: str) -> Iterable[Finding]:
             start -= 1
         while start < position and not text[start].isalnum():
             start += 1  # a local part starts with a letter or digit
-        if match is not None and start < position:
+        if match is not None and start < position and not _in_url(text, start):
             yield Finding("email", start, match.end(), 0.95)
         position = text.find("@", (match.end() if match else position) + 1)
+
+
+def _in_url(text: str, start: int) -> bool:
+    """`scheme://user:pass@host`: the `pass@host` is a URL's credentials (the secrets guard's), not an e-mail."""
+    token_start = start
+    while token_start > 0 and start - token_start < 256 and not text[token_start - 1].isspace():
+        token_start -= 1
+    return "://" in text[token_start:start]
 
 
 def _numbers(text: str) -> Iterable[Finding]:
@@ -127,7 +139,10 @@ def _phone(text: str, chunk_match: re.Match[str], lower: str) -> Iterable[Findin
     if not _isolated(text, start, extension.end() if extension else end):
         return
     digits = sum(char.isdigit() for char in main)
-    if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(main) or _SSN.fullmatch(main):
+    if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(main) or _SSN.fullmatch(main) or _DATE_PREFIX.match(main):
+        return
+    before = lower[max(0, start - 16) : start]
+    if _isbn(main, before) or _version_number(main, before, lower[max(0, start - 30) : start]):
         return
     groups = len(re.findall(r"\d+", main))
     end = extension.end() if extension else end
@@ -141,6 +156,29 @@ def _phone(text: str, chunk_match: re.Match[str], lower: str) -> Iterable[Findin
         )
     ):
         yield Finding("phone", start, end, 0.6)
+
+
+def _isbn(number: str, before: str) -> bool:
+    """An ISBN: named as one, or 13 digits from the 978/979 book prefix with a valid check digit."""
+    if any(word in before for word in _ISBN_CONTEXT):
+        return True
+    digits = [int(char) for char in number if char.isdigit()]
+    if len(digits) != 13 or number[:3] not in ("978", "979"):
+        return False
+    return sum(digit * (3 if index % 2 else 1) for index, digit in enumerate(digits)) % 10 == 0
+
+
+def _version_number(number: str, before: str, context: str) -> bool:
+    """A dotted build or version number (10.0.19045.3693): dots only, and a group of one digit or of
+    five and more, where phone numbers group evenly (415.555.0132, 01.23.45.67.89)."""
+    if any(word in context for word in _PHONE_CONTEXT):
+        return False
+    if any(word in before for word in _VERSION_CONTEXT):
+        return True
+    groups = number.split(".")
+    if len(groups) < 3 or not all(group.isdigit() for group in groups) or number.startswith("0"):
+        return False
+    return any(len(group) == 1 or len(group) >= 5 for group in groups)
 
 
 def _card_valid(match: re.Match[str]) -> bool:
