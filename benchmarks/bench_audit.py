@@ -25,8 +25,8 @@ CHUNK = 50_000  # records per append_many transaction when generating the big lo
 
 
 def load_audit_module(workdir: Path):
-    """The template's audit_log module, imported in place."""
-    (audit_log,) = import_platform(workdir, "audit_log")
+    """The template's audit log module, imported in place."""
+    (audit_log,) = import_platform(workdir, "audit.log")
     return audit_log
 
 

@@ -86,7 +86,7 @@ def budget_exhausted(project: Project) -> None:
     project.python_code(
         f"from datetime import UTC, datetime\n"
         f"from {project.package}.platform.runtime import Runtime\n"
-        f"from {project.package}.platform.pricing import to_nano\n"
+        f"from {project.package}.platform.budget.pricing import to_nano\n"
         "runtime = Runtime.from_settings()\n"
         "limit = to_nano(runtime.governance.budget.monthly_usd)\n"
         "runtime.budget.ledger.settle(reservation_id='runaway-batch-job', feature='batch', model='local-premium',\n"
@@ -197,7 +197,7 @@ def incomplete_decision_record(project: Project) -> None:
     """A model call audited without the prompt version that produced it."""
     project.python_code(
         f"from {project.package}.platform.runtime import Runtime\n"
-        f"from {project.package}.platform.audit_log import hash_text\n"
+        f"from {project.package}.platform.audit.log import hash_text\n"
         "runtime = Runtime.from_settings()\n"
         "runtime.audit.append(actor='batch', action='answer.complete', decision='answered', model='local-extractive',\n"
         "    input_hash=hash_text('q'), output_hash=hash_text('a'))\n"

@@ -16,7 +16,7 @@ from typing import NoReturn
 from .actions import ActionRegistry, ExecutionContext, default_registry
 from .intake import Intake, request_fingerprint
 from .platform.assets import Prompt, load_prompt
-from .platform.audit_log import hash_text
+from .platform.audit.log import hash_text
 from .platform.runtime import Runtime
 from .proposals import (
     EXECUTABLE,

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from .. import PROJECT_SLUG
-from .gate_commands import add_gate_commands
+from .gate.commands import add_gate_commands
 from .governance import ConfigError
 from .pattern import PatternHooks
 from .runtime import Runtime
@@ -82,7 +82,7 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
         out: Annotated[Path, typer.Option(help="Folder for the HTML report")] = Path("var/reports"),
     ) -> None:
         """Print spend per feature and write an HTML report with a spend chart."""
-        from .cost_report import render_cost_report
+        from .budget.cost_report import render_cost_report
 
         runtime = open_runtime()
         table, html = render_cost_report(runtime.budget.ledger, runtime.governance.budget, out)

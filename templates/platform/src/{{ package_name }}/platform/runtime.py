@@ -13,13 +13,13 @@ from functools import cached_property
 from typing import Any
 
 from .. import ENV_PREFIX
-from .audit_log import AuditLog, AuditRecord, hash_text
+from .audit.log import AuditLog, AuditRecord, hash_text
 from .budget import BudgetExceeded, BudgetGuard, CostLedger, Pricing
 from .gateway import Completion, Gateway, GatewayError, Message, build_gateway
 from .governance import ConfigError, Governance, load_governance
 from .guardrails import PipelineResult, build_pipelines
+from .observability.telemetry import Telemetry
 from .settings import Settings, get_settings
-from .telemetry import Telemetry
 
 
 class Refused(Exception):

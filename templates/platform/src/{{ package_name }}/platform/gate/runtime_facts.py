@@ -77,7 +77,7 @@ def budget_facts(raw: dict[str, Any], runtime: Runtime | None, runtime_error: st
 
 
 def _spent_today(runtime: Runtime) -> float:
-    from ..cost_ledger import TOTAL, day_key
+    from ..budget.cost_ledger import TOTAL, day_key
 
     return runtime.budget.ledger.spent_nano(TOTAL, day_key(datetime.now(UTC))) / 1_000_000_000
 

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
-from .budget import project_month_end
+from ..governance import Budget
 from .cost_ledger import TOTAL, CostLedger, day_key, month_key, utc
-from .governance import Budget
+from .guard import project_month_end
 from .pricing import to_usd
 
 REPORT_FILE = "cost-report.html"

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .governance import ConfigError
-from .pattern import PatternHooks
-from .runtime import Runtime
-from .settings import Settings, get_settings
+from ..governance import ConfigError
+from ..pattern import PatternHooks
+from ..runtime import Runtime
+from ..settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from .evals import SuiteResult
+    from ..evals import SuiteResult
 
 Workers = Annotated[int, typer.Option(min=1, max=64, help="Cases answered in parallel")]
 
@@ -53,8 +53,8 @@ def add_gate_commands(
         out: Annotated[Path | None, typer.Option(help="Report folder (default: var/evals)")] = None,
     ) -> None:
         """Run the golden eval set, compare with thresholds and the baseline, write JSON/Markdown/HTML."""
-        from .evals import run_suite
-        from .evals.datasets import load_replay
+        from ..evals import run_suite
+        from ..evals.datasets import load_replay
 
         runtime = open_runtime()
         try:
@@ -89,7 +89,7 @@ def add_gate_commands(
         out: Annotated[Path | None, typer.Option(help="Report folder (default: var/shadow)")] = None,
     ) -> None:
         """Run a candidate configuration beside the current one; compare quality, latency and cost."""
-        from .shadow import load_candidate, run_shadow, write_report
+        from ..evals.shadow import load_candidate, run_shadow, write_report
 
         runtime = open_runtime()
         try:
@@ -114,7 +114,7 @@ def add_gate_commands(
         out: Annotated[Path | None, typer.Option(help="Evidence folder (default: var/evidence)")] = None,
     ) -> None:
         """Evaluate the risk-tier policies and write the evidence bundle; exit 1 naming each failing control."""
-        from .gate import run_gate
+        from . import run_gate
 
         try:
             result = run_gate(get_settings(), out_dir=out)
@@ -142,7 +142,7 @@ def add_gate_commands(
         note: Annotated[str, typer.Option(help="What you checked")] = "",
     ) -> None:
         """Record a review of the project as it is now in docs/reviews/ (the high tier needs two owners)."""
-        from .gate.reviews import write_review
+        from .reviews import write_review
 
         settings = get_settings()
         try:
@@ -154,7 +154,7 @@ def add_gate_commands(
 
 def _pinned(runtime: Runtime, pins: list[str]) -> Settings:
     """Settings serving the pinned prompt versions (`answer@1.1.0`); checked before any case runs."""
-    from .assets import load_prompt
+    from ..assets import load_prompt
 
     chosen = {}
     for pin in pins:

@@ -25,24 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ..governance import Budget, ConfigError
 from .cost_ledger import TOTAL, CostLedger, LedgerTransaction, day_key, month_key, utc
-from .governance import Budget, ConfigError
 from .pricing import Pricing, to_nano, to_usd
 from .spend_anomaly import AnomalyAlert, SpendRateDetector, SpendRateMonitor
 
 log = logging.getLogger(__name__)
-
-# Re-exported so callers build the whole budget from one module.
-__all__ = [
-    "AnomalyAlert",
-    "BudgetExceeded",
-    "BudgetGuard",
-    "ConfigError",
-    "CostLedger",
-    "Pricing",
-    "Reservation",
-    "project_month_end",
-]
 
 
 class BudgetExceeded(RuntimeError):

@@ -34,7 +34,7 @@ from json.encoder import encode_basestring_ascii as _json_str  # type: ignore[at
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import ENV_PREFIX
+from ... import ENV_PREFIX
 
 GENESIS_HASH = "0" * 64
 MAX_FIELD_CHARS = 256  # metadata fits; a pasted prompt or document does not

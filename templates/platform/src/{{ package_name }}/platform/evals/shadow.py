@@ -36,15 +36,15 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .. import ENV_PREFIX
-from .evals.baseline import check_thresholds, compare_with_baseline
-from .evals.fingerprint import config_fingerprint, config_parts
-from .evals.metrics import token_overlap_f1
-from .governance import ConfigError
-from .settings import Settings
+from ... import ENV_PREFIX
+from ..governance import ConfigError
+from ..settings import Settings
+from .baseline import check_thresholds, compare_with_baseline
+from .fingerprint import config_fingerprint, config_parts
+from .metrics import token_overlap_f1
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
+    from ..runtime import Runtime
 
 SHADOW_SCHEMA = "paved-roads/shadow@1"
 # Where data lives and what is being tested stay the project's own; everything else may change.
@@ -142,7 +142,7 @@ def subprocess_runner(project_root: Path) -> CandidateRunner:
 
 def candidate_settings(settings: Settings, candidate: Candidate) -> Settings:
     """The current settings with the candidate's settings and prompt pins applied (validated)."""
-    from .assets import AssetError, load_prompt
+    from ..assets import AssetError, load_prompt
 
     changed = type(settings)(**{**settings.model_dump(), **candidate.settings})
     pins = {**(getattr(settings, "prompt_versions", None) or {}), **candidate.prompts}
@@ -158,9 +158,9 @@ def candidate_settings(settings: Settings, candidate: Candidate) -> Settings:
 
 def in_process_runner(runtime: Runtime, predict: Any) -> CandidateRunner:
     """Run the candidate in this process: Settings fields and prompt pins only (no `env:`)."""
-    from .evals.datasets import load_replay
-    from .evals.suite import run_suite
-    from .runtime import Runtime
+    from ..runtime import Runtime
+    from .datasets import load_replay
+    from .suite import run_suite
 
     def run(candidate: Candidate, replay: Path | None, workers: int) -> dict[str, Any]:
         if candidate.env:
@@ -180,8 +180,8 @@ def in_process_runner(runtime: Runtime, predict: Any) -> CandidateRunner:
 
 def reference_document(runtime: Runtime, predict: Any, replay: Path | None, workers: int) -> dict[str, Any]:
     """The current configuration's report: the latest eval run while it is current, else a fresh run."""
-    from .evals.datasets import load_replay
-    from .evals.suite import reports_dir, run_suite
+    from .datasets import load_replay
+    from .suite import reports_dir, run_suite
 
     latest = reports_dir(runtime) / "latest.json"
     if replay is None and latest.is_file():

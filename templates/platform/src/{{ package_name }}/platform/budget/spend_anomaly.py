@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
-from .. import ENV_PREFIX
+from ... import ENV_PREFIX
+from ..governance import ConfigError
 from .cost_ledger import CostLedger, hour_key
-from .governance import ConfigError
 from .pricing import to_usd
 
 log = logging.getLogger(__name__)

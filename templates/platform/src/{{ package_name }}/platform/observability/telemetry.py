@@ -46,12 +46,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.metrics_core import Metric as PrometheusMetric
 from prometheus_client.utils import floatToGoString
 
-from .. import PROJECT_SLUG
+from ... import PROJECT_SLUG
+from ..governance import ConfigError
 from . import semconv as sc
-from .governance import ConfigError
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from ..settings import Settings
 
 EXPORTER_CHOICES = ("none", "console", "otlp")
 OTLP_PROTOCOL = "http/protobuf"
