@@ -94,13 +94,13 @@ class RagService:
         self.runtime = runtime
         self.store = store
         self.config = config or get_rag_settings()
-        embed = runtime.gateway.embed if self.config.hybrid else None
+        embed = runtime.gateway.embed
         settings = runtime.settings
         self.ingestor = Ingestor(
             store,
             self.config,
-            embed=embed,
-            embedding_model=f"{settings.model_provider}:{settings.embedding_model}",
+            embed=embed if self.config.hybrid else None,
+            embedding_model=runtime.gateway.embedding_route.label(runtime.gateway.embedding_route.embedding_model),
             today=today,
         )
         self.retriever = Retriever(store, self.config, embed=embed, today=today)
@@ -134,6 +134,14 @@ class RagService:
         except RetrievalLeak as leak:
             self.runtime.record(actor=actor, action="rag.query", decision=f"refused:{leak.control}", details={})
             raise Refused(leak.control, str(leak)) from leak
+        support = max((item.support for item in retrieved if item.support is not None), default=None)
+        if retrieved and support is not None and support < self.config.min_support:
+            details = {"retrieved": [item.chunk.id for item in retrieved], "support": round(support, 3)}
+            seq = self.runtime.record(actor=actor, action="rag.query", decision="no-support", details=details)
+            reason = f"no retrieved source supports an answer (best support {support:.2f} < {self.config.min_support})"
+            answer = Answer(DONT_KNOW, True, [], retrieved, self.prompt.ref, reason=reason, audit_seq=seq)
+            self.cache.put(key, answer)
+            return answer
         evidence = self._admitted(prepare_evidence(retrieved, self.sanitise), actor)
         answer = self._answer(replace(screened, text=f"Question: {question}"), evidence, retrieved, actor)
         self.cache.put(key, answer)

@@ -77,33 +77,68 @@ class _SectionBuilder:
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _MD_FENCE = re.compile(r"^\s*(```|~~~)")
 _MD_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# A line of one repeated punctuation mark: a setext/RST heading underline, an overline or a thematic break.
+_MD_RULE = re.compile(r"^\s{0,3}([=\-~^*+#_\"'`:.])(?:\s*\1){2,}\s*$")
+# A pipe table's delimiter row: `| --- | :---: |`.
+_MD_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
+# Strong emphasis; `__name__` without a space inside is a dunder name, not emphasis, and stays.
+_MD_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)__(?=\S)([^_]*\s[^_]*?)(?<=\S)__(?!\w)")
+# Setext and RST underlines: `=` is a top-level heading, `-` the next level, any other mark the one below.
+_UNDERLINE_LEVELS = {"=": 1, "-": 2}
 
 
 def parse_markdown(source: str, *, where: str) -> ParsedDocument:
+    """Markdown (CommonMark headings, setext or `#`) and reStructuredText-style underlined headings.
+
+    Code spans keep their content verbatim (`` `__hash__` `` stays `__hash__`, ``a[i:j]`` stays `a[i:j]`);
+    heading underlines, overlines, thematic breaks and table delimiter rows never reach the text; table
+    rows stay one line each, so a chunk keeps the row structure.
+    """
     metadata, body, _ = split_front_matter(source, where=where)
     builder = _SectionBuilder()
     in_fence = False
-    for line in _MD_COMMENT.sub("", body).splitlines():
+    lines = _MD_COMMENT.sub("", body).splitlines()
+    for number, line in enumerate(lines):
         if _MD_FENCE.match(line):
             in_fence = not in_fence
             continue
-        heading = None if in_fence else _MD_HEADING.match(line)
-        if heading:
+        if in_fence:
+            builder.add(line)
+            continue
+        if _MD_RULE.match(line) or _MD_TABLE_DELIMITER.match(line):
+            continue  # an underline (its heading line was handled below), an overline or a rule
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        underline = _MD_RULE.match(following)
+        if underline and line.strip() and not line.startswith((" ", "\t")) and len(following.strip()) >= 3:
+            builder.heading(_UNDERLINE_LEVELS.get(underline.group(1), 3), _inline_markdown(line.strip()))
+        elif heading := _MD_HEADING.match(line):
             builder.heading(len(heading.group(1)), _inline_markdown(heading.group(2)))
         else:
-            builder.add(line if in_fence else _inline_markdown(line))
+            builder.add(_inline_markdown(line))
     text, sections = builder.result()
     first_heading = next((s.heading.split(" > ")[0] for s in sections if s.heading), "")
     return ParsedDocument(text, sections, metadata, "markdown", metadata.title or first_heading)
 
 
 def _inline_markdown(line: str) -> str:
-    line = _MD_IMAGE.sub(r"\1", line)
-    line = _MD_LINK.sub(r"\1", line)
-    return _MD_EMPHASIS.sub("", line)
+    """Drop link/image/strong markup outside code spans; a code span keeps its content, minus the backticks."""
+    parts = []
+    position = 0
+    for span in _MD_CODE_SPAN.finditer(line):
+        parts.append(_inline_prose(line[position : span.start()]))
+        parts.append(span.group(2).strip() if span.group(2).strip() else span.group(2))
+        position = span.end()
+    parts.append(_inline_prose(line[position:]))
+    return "".join(parts)
+
+
+def _inline_prose(text: str) -> str:
+    text = _MD_IMAGE.sub(r"\1", text)
+    text = _MD_LINK.sub(r"\1", text)
+    return _MD_STRONG.sub(lambda match: match.group(1) or match.group(2), text)
 
 
 def parse_text(source: str, *, where: str) -> ParsedDocument:
@@ -117,6 +152,7 @@ def parse_text(source: str, *, where: str) -> ParsedDocument:
 _HTML_SKIP = {"script", "style", "noscript", "template", "head", "svg", "iframe", "object"}
 _HTML_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _HTML_BLOCK = {"p", "div", "li", "ul", "ol", "tr", "table", "section", "article", "br", "blockquote", "pre", "dd", "dt"}
+_HTML_CELL = {"td", "th"}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|opacity\s*:\s*0(?![.\d])")
 _META_KEYS = {"classification", "owner", "source", "effective_date", "updated_date", "permissible_use", "id", "title"}
 
@@ -130,6 +166,13 @@ class _HtmlExtractor(HTMLParser):
         self._skip_depth = 0
         self._in_title = False
         self._heading: tuple[int, list[str]] | None = None
+        self._cells = 0  # cells seen in the current table row
+        self._line: list[str] = []  # inline text of the current block: one line of the extracted text
+
+    def _end_line(self) -> None:
+        if self._line:
+            self.builder.add("".join(self._line))
+            self._line = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {name: value or "" for name, value in attrs}
@@ -143,15 +186,21 @@ class _HtmlExtractor(HTMLParser):
             self._in_title = True
         if tag in _HTML_VOID:
             if tag == "br" and not self._skip_depth:
-                self.builder.add("\n")
+                self._end_line()
             return
         if self._skip_depth or tag in _HTML_SKIP or _is_hidden(attributes):
             self._skip_depth += 1
             return
         if re.fullmatch(r"h[1-6]", tag):
+            self._end_line()
             self._heading = (int(tag[1]), [])
+        elif tag in _HTML_CELL:
+            self._cells += 1
+            if self._cells > 1:  # the cells of one row stay on one line, separated as in a Markdown table
+                self._line.append(" | ")
         elif tag in _HTML_BLOCK:
-            self.builder.add("\n")
+            self._cells = 0
+            self._end_line()
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
@@ -166,7 +215,7 @@ class _HtmlExtractor(HTMLParser):
             self._heading = None
             self.builder.heading(level, " ".join("".join(words).split()))
         elif tag in _HTML_BLOCK:
-            self.builder.add("\n")
+            self._end_line()
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
@@ -176,7 +225,7 @@ class _HtmlExtractor(HTMLParser):
         if self._heading is not None:
             self._heading[1].append(data)
         else:
-            self.builder.add(data)
+            self._line.append(data)
 
 
 def _is_hidden(attributes: dict[str, str]) -> bool:
@@ -191,6 +240,7 @@ def parse_html(source: str, *, where: str) -> ParsedDocument:
     extractor = _HtmlExtractor()
     extractor.feed(source)
     extractor.close()
+    extractor._end_line()
     metadata = parse_metadata(extractor.meta, where=where) if extractor.meta else DocumentMetadata()
     text, sections = extractor.builder.result()
     first_heading = next((s.heading.split(" > ")[0] for s in sections if s.heading), "")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..config import RagSettings
 from ..retrieval.models import ChunkRecord, DocumentRecord
+from ..retrieval.retriever import embedding_text
 from ..retrieval.store import ChunkStore
 from .chunking import chunk_sections
 from .metadata import DocumentMetadata, MetadataError, document_id_for, read_sidecar, sidecar_path
@@ -191,7 +192,7 @@ class Ingestor:
         )
         vectors: list[list[float] | None] = [None] * len(pieces)
         if self.embed is not None:
-            texts = [f"{piece.heading}\n{piece.text}" for piece in pieces]
+            texts = [embedding_text(piece.heading, piece.text) for piece in pieces]
             vectors = []
             for start in range(0, len(texts), EMBED_BATCH):
                 vectors.extend(self.embed(texts[start : start + EMBED_BATCH]))

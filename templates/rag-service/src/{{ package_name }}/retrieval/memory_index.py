@@ -39,8 +39,9 @@ MASK_CACHE_ENTRIES = 64
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+")
 
-# One chunk as the store reads it: rowid, id, heading, text, clearance rank, updated date (ISO), uses "|a|b|".
-ChunkRow = tuple[int, str, str, str, int, str, str]
+# One chunk as the store reads it: rowid, id, heading, text, clearance rank, updated date (ISO), uses "|a|b|",
+# embedding (unit-length float32 bytes, or None).
+ChunkRow = tuple[int, str, str, str, int, str, str, bytes | None]
 
 
 def analyse(text: str) -> list[str]:
@@ -82,6 +83,7 @@ class MemoryBm25Index:
     updated: np.ndarray  # int32 date ordinal per chunk
     use_codes: np.ndarray  # int32 index into `use_sets` per chunk
     use_sets: list[str]  # distinct "|a|b|" permitted-use strings
+    vectors: np.ndarray  # float32 (chunks x dimensions) unit rows; zeros for a chunk without an embedding
     _masks: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -93,7 +95,9 @@ class MemoryBm25Index:
         use_index: dict[str, int] = {}
         use_codes = array("i")
         ordinals: dict[str, int] = {}
-        for rowid, chunk_id, heading_text, text, rank, updated_iso, uses in rows:
+        blobs: list[bytes | None] = []
+        for rowid, chunk_id, heading_text, text, rank, updated_iso, uses, embedding in rows:
+            blobs.append(embedding)
             words, heading_words = _words(text), _words(heading_text)
             body.extend(map(vocabulary.__getitem__, words))
             heading.extend(map(vocabulary.__getitem__, heading_words))
@@ -131,6 +135,7 @@ class MemoryBm25Index:
             updated=np.frombuffer(updated, np.int32).copy(),
             use_codes=np.frombuffer(use_codes, np.int32).copy(),
             use_sets=list(use_index),
+            vectors=_matrix(blobs),
         )
 
     @property
@@ -181,6 +186,36 @@ class MemoryBm25Index:
             candidates = candidates[scores[candidates] >= cut]
         order = np.lexsort((candidates, -scores[candidates]))[:limit]
         return [(int(candidates[i]), float(scores[candidates[i]])) for i in order]
+
+
+    def search_vector(self, query: np.ndarray, where: SearchFilter, limit: int) -> list[tuple[int, float]]:
+        """Best `limit` visible chunks by cosine similarity (rows and query are unit length); chunks
+        without an embedding never match."""
+        if limit < 1 or not self.vectors.shape[1] or query.shape[0] != self.vectors.shape[1]:
+            return []
+        scores = self.vectors @ query.astype(np.float32)
+        candidates = np.flatnonzero(self.visible(where) & self.has_vector)
+        if len(candidates) > limit:
+            candidates = candidates[np.argpartition(-scores[candidates], limit - 1)[:limit]]
+        order = np.lexsort((candidates, -scores[candidates]))
+        return [(int(candidates[i]), float(scores[candidates[i]])) for i in order]
+
+    @property
+    def has_vector(self) -> np.ndarray:
+        mask = self._masks.get(("vectors",))
+        if mask is None:
+            mask = self._masks[("vectors",)] = self.vectors.any(axis=1) if self.vectors.size else np.zeros(0, bool)
+        return mask
+
+
+def _matrix(blobs: list[bytes | None]) -> np.ndarray:
+    """One float32 row per chunk; chunks without a vector get zeros (and never match a vector search)."""
+    width = next((len(blob) // 4 for blob in blobs if blob), 0)
+    matrix = np.zeros((len(blobs), width), np.float32)
+    for position, blob in enumerate(blobs):
+        if blob and len(blob) == width * 4:
+            matrix[position] = np.frombuffer(blob, np.float32)
+    return matrix
 
 
 def _words(text: str) -> list[str]:

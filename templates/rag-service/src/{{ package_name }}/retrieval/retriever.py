@@ -3,11 +3,16 @@
 The backend filters inside its query; this module then checks every hit again with
 the same rule and fails closed if a backend ever returns something it should not
 (a bug there must not become a leak). Text and vector result lists are merged with
-reciprocal rank fusion (RRF), which needs no score calibration between them.
+reciprocal rank fusion (RRF), which needs no score calibration between them; at most
+`max_chunks_per_document` chunks of one document enter the top k, so a long document
+cannot crowd out short ones. Each hit carries its `support`: the cosine similarity of
+the question and the chunk, an absolute number (RRF scores are only ranks) that the
+service compares with `min_support` before answering.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,12 +35,18 @@ class RetrievalLeak(RuntimeError):
 
 @dataclass(frozen=True)
 class RetrievedChunk:
-    """A chunk chosen for the prompt, with its document and why it ranked where it did."""
+    """A chunk chosen for the prompt, with its document and why it ranked where it did.
+
+    `rank` is 1-based; `score` is the fused (RRF) score; `support` the question/chunk cosine
+    similarity (None without an embedder).
+    """
 
     chunk: ChunkRecord
     document: DocumentRecord
     score: float
     stale: bool
+    rank: int = 0
+    support: float | None = None
 
 
 def reciprocal_rank_fusion(
@@ -79,8 +90,9 @@ class Retriever:
         where = SearchFilter.for_clearance(clearance, self.config.purpose, cutoff if exclude_stale else None)
         pool = limit * POOL_PER_RESULT
         result_lists = [self.store.search_text(question, where, pool)]
-        if self.embed is not None:
-            result_lists.append(self.store.search_vector(self.embed([question])[0], where, pool))
+        query_vector = self.embed([question])[0] if self.embed is not None else None
+        if self.config.hybrid and query_vector is not None:
+            result_lists.append(self.store.search_vector(query_vector, where, pool))
         for results in result_lists:
             leaked = [hit.chunk.id for hit in results if not where.admits(hit.chunk)]
             if leaked:
@@ -93,7 +105,9 @@ class Retriever:
         def demotion(chunk: ChunkRecord) -> float:
             return penalty if chunk.updated_date < cutoff else 1.0
 
-        fused = reciprocal_rank_fusion(result_lists, demotion=demotion)[:limit]
+        fused = _capped(reciprocal_rank_fusion(result_lists, demotion=demotion), self.config.max_chunks_per_document)
+        fused = fused[:limit]
+        supports = self._supports(query_vector, [chunk for chunk, _ in fused], result_lists[1:])
         documents: dict[str, DocumentRecord | None] = {}
         retrieved = []
         for chunk, score in fused:
@@ -101,5 +115,43 @@ class Retriever:
                 documents[chunk.document_id] = self.store.get_document(chunk.document_id)
             document = documents[chunk.document_id]
             if document is not None:  # deleted between search and lookup: drop, never guess
-                retrieved.append(RetrievedChunk(chunk, document, score, chunk.updated_date < cutoff))
+                stale = chunk.updated_date < cutoff
+                rank = len(retrieved) + 1
+                retrieved.append(RetrievedChunk(chunk, document, score, stale, rank, supports.get(chunk.id)))
         return retrieved
+
+    def _supports(
+        self, query: Sequence[float] | None, chunks: list[ChunkRecord], vector_lists: list[list[ScoredChunk]]
+    ) -> dict[str, float]:
+        """Question/chunk cosine similarity: from the vector search where it scored the chunk, else embedded now."""
+        if query is None or not chunks:
+            return {}
+        known = {hit.chunk.id: hit.score for results in vector_lists for hit in results}
+        missing = [chunk for chunk in chunks if chunk.id not in known]
+        if missing and self.embed is not None:
+            vectors = self.embed([embedding_text(chunk.heading, chunk.text) for chunk in missing])
+            for chunk, vector in zip(missing, vectors, strict=True):
+                known[chunk.id] = _cosine(query, vector)
+        return {chunk.id: known[chunk.id] for chunk in chunks if chunk.id in known}
+
+
+def embedding_text(heading: str, text: str) -> str:
+    """What is embedded for a chunk, at ingest and when its support is measured: heading path, then text."""
+    return f"{heading}\n{text}" if heading else text
+
+
+def _capped(fused: list[tuple[ChunkRecord, float]], per_document: int) -> list[tuple[ChunkRecord, float]]:
+    """Keep ranking order, dropping a document's chunks beyond the first `per_document`."""
+    counts: dict[str, int] = {}
+    kept = []
+    for chunk, score in fused:
+        counts[chunk.document_id] = counts.get(chunk.document_id, 0) + 1
+        if counts[chunk.document_id] <= per_document:
+            kept.append((chunk, score))
+    return kept
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=False))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0

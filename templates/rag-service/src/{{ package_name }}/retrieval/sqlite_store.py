@@ -100,7 +100,9 @@ _FILTER = "c.clearance_rank <= ? AND instr(c.uses, ?) > 0 AND c.updated_date >= 
 # above it a background thread rebuilds while FTS5 answers, so a write never stalls a query.
 SYNC_REBUILD_CHUNKS = 10_000
 _VOCABULARY = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)"
-_SNAPSHOT_ROWS = "SELECT rowid, id, heading, text, clearance_rank, updated_date, uses FROM chunks ORDER BY rowid"
+_SNAPSHOT_ROWS = (
+    "SELECT rowid, id, heading, text, clearance_rank, updated_date, uses, embedding FROM chunks ORDER BY rowid"
+)
 
 
 class SqliteChunkStore:
@@ -228,13 +230,18 @@ class SqliteChunkStore:
         """Score in memory, read the winners back under the SQL filter; None when no current snapshot."""
         from .porter import stem
 
+        terms = [stem(term) for term in query_terms(query)]
+        return self._read_back(lambda snapshot: snapshot.search(terms, where, limit), where)
+
+    def _read_back(self, search, where: SearchFilter) -> list[ScoredChunk] | None:
+        """Run `search(snapshot)` on the current snapshot and read its winners back under the SQL filter."""
         connection = self._connection()
         connection.execute("BEGIN")  # one read snapshot: the version checked is the data returned
         try:
             snapshot = self._current_snapshot(connection, self.index_version())
             if snapshot is None:
                 return None
-            hits = snapshot.search([stem(term) for term in query_terms(query)], where, limit)
+            hits = search(snapshot)
             if not hits:
                 return []
             rowids = [int(snapshot.rowids[position]) for position, _ in hits]
@@ -375,9 +382,14 @@ class SqliteChunkStore:
         return rows, {term: cache[term] for term in terms}
 
     def search_vector(self, vector: Sequence[float], where: SearchFilter, limit: int) -> list[ScoredChunk]:
+        """Exact cosine search: over the in-memory snapshot's matrix when current, else a scan in SQL order."""
         query = _normalised(vector)
         if query is None or limit < 1:
             return []
+        if self.memory_index:
+            found = self._search_snapshot_vector(query, where, limit)
+            if found is not None:
+                return found
         rows = self._connection().execute(
             f"SELECT {_CHUNK_COLUMNS}, c.embedding FROM chunks c WHERE c.embedding IS NOT NULL AND {_FILTER}",
             _filter_args(where),
@@ -385,6 +397,11 @@ class SqliteChunkStore:
         scored = ((sum(a * b for a, b in zip(query, array("f", row[-1]), strict=False)), row[:-1]) for row in rows)
         best = heapq.nlargest(limit, scored, key=lambda item: item[0])
         return [ScoredChunk(_chunk(row), score) for score, row in best]
+
+    def _search_snapshot_vector(self, query: list[float], where: SearchFilter, limit: int) -> list[ScoredChunk] | None:
+        import numpy as np
+
+        return self._read_back(lambda snapshot: snapshot.search_vector(np.asarray(query, np.float32), where, limit), where)
 
     def index_version(self) -> int:
         return int(self.get_meta("index_version") or 0)

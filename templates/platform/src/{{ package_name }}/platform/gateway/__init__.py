@@ -9,7 +9,13 @@ per route, a fallback chain, a TTL response cache and a concurrency limit.
 from .build import build_gateway
 from .cache import ResponseCache, cache_key
 from .chain import Gateway, Route
-from .local_provider import LOCAL_EMBEDDING_MODEL, LOCAL_MODEL, LocalProvider, hashed_embedding
+from .local_provider import (
+    HASHED_EMBEDDING_MODEL,
+    LOCAL_EMBEDDING_MODEL,
+    LOCAL_MODEL,
+    LocalProvider,
+    hashed_embedding,
+)
 from .openai_provider import OpenAICompatibleProvider
 from .resilience import BreakerState, CircuitBreaker, RetryPolicy
 from .types import (
@@ -24,6 +30,7 @@ from .types import (
 )
 
 __all__ = [
+    "HASHED_EMBEDDING_MODEL",
     "LOCAL_EMBEDDING_MODEL",
     "LOCAL_MODEL",
     "BreakerState",

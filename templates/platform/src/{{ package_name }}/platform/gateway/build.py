@@ -14,7 +14,7 @@ from ... import ENV_PREFIX
 from ..governance import ConfigError
 from .cache import ResponseCache
 from .chain import Gateway, Route
-from .local_provider import LOCAL_EMBEDDING_MODEL, LOCAL_MODEL, LocalProvider
+from .local_provider import LOCAL_EMBEDDING_MODEL, LOCAL_EMBEDDING_MODELS, LOCAL_MODEL, LocalProvider
 from .openai_provider import OpenAICompatibleProvider
 from .resilience import CircuitBreaker, RetryPolicy
 
@@ -34,12 +34,15 @@ def build_gateway(
 ) -> Gateway:
     """The gateway `Runtime` uses; keyword arguments exist for tests and tuning.
 
-    `EMBEDDING_MODEL=local-hashed-bow-256` keeps embeddings offline while chat goes to
-    the remote provider (useful with chat-only servers such as many vLLM deployments).
+    `EMBEDDING_MODEL=local-wordllama-256` (or `local-hashed-bow-256`) keeps embeddings offline
+    while chat goes to the remote provider (useful with chat-only servers such as many vLLM
+    deployments); any other name is asked of the OpenAI-compatible embeddings endpoint.
     """
     local = Route(LocalProvider(), LOCAL_MODEL, LOCAL_EMBEDDING_MODEL)
     routes = [local]
     embedding_route = local
+    if settings.model_provider == "local" and settings.embedding_model in LOCAL_EMBEDDING_MODELS:
+        embedding_route = Route(local.provider, LOCAL_MODEL, settings.embedding_model)
     if settings.model_provider == "openai-compatible":
         if settings.model == LOCAL_MODEL:
             raise ConfigError(
@@ -59,7 +62,10 @@ def build_gateway(
         breaker = CircuitBreaker(failure_threshold=breaker_threshold, cooldown_s=breaker_cooldown_s)
         remote_route = Route(remote, settings.model, settings.embedding_model, breaker)
         routes = [remote_route, local]
-        embedding_route = local if settings.embedding_model == LOCAL_EMBEDDING_MODEL else remote_route
+        if settings.embedding_model in LOCAL_EMBEDDING_MODELS:
+            embedding_route = Route(local.provider, LOCAL_MODEL, settings.embedding_model)
+        else:
+            embedding_route = remote_route
     elif settings.model_provider != "local":
         raise ConfigError(
             f"{ENV_PREFIX}MODEL_PROVIDER={settings.model_provider!r}: "

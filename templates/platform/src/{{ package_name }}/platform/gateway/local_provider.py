@@ -1,7 +1,9 @@
-"""The local provider: deterministic, offline, weight-free.
+"""The local provider: deterministic and offline.
 
 It is the default for every generated project and the last link of every fallback
-chain, so demos, tests and evals never depend on a network or a vendor. Hashing uses
+chain, so demos, tests and evals never depend on a network or a vendor. Embeddings come
+from wordllama's small model shipped inside its wheel (`local-wordllama-256`, semantic);
+`local-hashed-bow-256` is the weight-free alternative, a hashed bag of words. Hashing uses
 zlib.crc32 (not `hash()`, which is salted per process) so vectors are identical across
 processes and machines and an index built yesterday still matches today's queries.
 """
@@ -13,10 +15,13 @@ import zlib
 from collections.abc import Sequence
 
 from .extractive import answer_extractively, parse_prompt, tokenize
+from .local_embeddings import WORDLLAMA_MODEL, wordllama_embeddings
 from .types import CHARS_PER_TOKEN, Message, ProviderReply
 
 LOCAL_MODEL = "local-extractive"
-LOCAL_EMBEDDING_MODEL = "local-hashed-bow-256"
+LOCAL_EMBEDDING_MODEL = WORDLLAMA_MODEL
+HASHED_EMBEDDING_MODEL = "local-hashed-bow-256"
+LOCAL_EMBEDDING_MODELS = (WORDLLAMA_MODEL, HASHED_EMBEDDING_MODEL)
 EMBEDDING_DIMENSIONS = 256
 
 
@@ -37,7 +42,7 @@ def hashed_embedding(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[
 
 
 class LocalProvider:
-    """Answers extractively from tagged sources in the prompt; embeds by hashing."""
+    """Answers extractively from tagged sources in the prompt; embeds with wordllama (or by hashing)."""
 
     name = "local"
 
@@ -57,7 +62,9 @@ class LocalProvider:
         return ProviderReply(text, LOCAL_MODEL, usage=None)
 
     def embed(self, texts: Sequence[str], *, model: str) -> list[list[float]]:
-        return [hashed_embedding(text, self.dimensions) for text in texts]
+        if model == HASHED_EMBEDDING_MODEL:
+            return [hashed_embedding(text, self.dimensions) for text in texts]
+        return wordllama_embeddings(texts)
 
 
 def _generic_reply(messages: Sequence[Message]) -> str:
