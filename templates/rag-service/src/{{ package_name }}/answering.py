@@ -1,8 +1,10 @@
 """From retrieved chunks to a prompt, and from the model's reply to checked citations.
 
-Retrieved text is data, never instructions. Each chunk is flattened to one tagged
-line (so a document cannot start a line of its own, such as a fake `[S9]` source or
-a `Question:` line), tag-like brackets inside it are defused, and sentences that read
+Retrieved text is data, never instructions. Each chunk becomes one tagged block whose
+continuation lines are indented (so a document cannot start a line of its own, such as a
+fake `[S9]` source or a `Question:` line, yet keeps its line structure: a table row, a
+parameter or a list item stays one line), brackets that look like our own source tags (`[S9]`) are defused as
+`(S9)` while every other bracket is quoted as written (`a[i:j]` stays `a[i:j]`), and sentences that read
 as instructions to a model are cut by the platform's context scanner before anything
 reaches the prompt. After the model answers, every `[S<n>]` it cites must be one we
 gave it; anything else means the answer is withheld.
@@ -18,7 +20,7 @@ from .platform.guardrails import scan_context
 from .retrieval.retriever import RetrievedChunk
 
 SOURCE_TAG = re.compile(r"\[(S\d{1,3})\]")
-_TAG_LIKE = re.compile(r"\[([A-Za-z0-9_\-:.]{1,40})\]")
+_TAG_LIKE = re.compile(r"\[(S\d{1,3})\]")
 DONT_KNOW = "I don't know based on the provided sources."
 
 
@@ -73,8 +75,9 @@ def prepare_evidence(retrieved: Sequence[RetrievedChunk], sanitise: Sanitiser = 
     """Tag chunks S1..Sn and make their text safe to place in a prompt."""
     evidence = []
     for number, item in enumerate(retrieved, start=1):
-        flat = " ".join(item.chunk.text.split())
-        safe = sanitise(_TAG_LIKE.sub(r"(\1)", flat))
+        lines = (" ".join(line.split()) for line in item.chunk.text.splitlines())
+        block = "\n  ".join(line for line in lines if line)
+        safe = sanitise(_TAG_LIKE.sub(r"(\1)", block))
         evidence.append(Evidence(f"S{number}", item, safe.text, safe.neutralised, safe.blocked_by))
     return evidence
 

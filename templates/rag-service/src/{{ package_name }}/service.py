@@ -274,7 +274,7 @@ def _citation(item: Evidence) -> Citation:
         classification=chunk.classification,
         updated_date=chunk.updated_date,
         stale=item.retrieved.stale,
-        quote=item.text[:QUOTE_CHARS],
+        quote=" ".join(item.text.split())[:QUOTE_CHARS],
     )
 
 

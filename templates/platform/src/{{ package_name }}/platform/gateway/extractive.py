@@ -5,25 +5,41 @@ and no weights, and it behaves like a well-governed model should: it only says w
 a cited source says, and says "I don't know" otherwise.
 
 Prompt contract (patterns rely on it):
-- evidence is lines/blocks starting with a source tag, `[S1] text ...`; a block runs
-  until a blank line, the next tag or the question line;
+- evidence is lines/blocks starting with a source tag at the start of a line, `[S1] text ...`;
+  a block runs until a blank line, the next tag or the question line, and each of its lines
+  ends a sentence (indent continuation lines: only an unindented line can start a tag or the
+  question, so a quoted document cannot);
 - the question is a line beginning `Question:`.
-The answer is the best 1-3 source sentences by token overlap with the question, each
-followed by its tag: `Refunds are issued within 14 days [S2].`
+The answer is 1-3 source sentences that support the question, in source order, each
+followed by its tag: `Refunds are issued within 14 days [S2].` Sentences are quoted as
+written (code such as `a[i:j]` included); support is word overlap weighted by how specific a
+word is among the sources (generic words such as "new" or "receive" count for nothing), plus
+semantic similarity when an embedder is given.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 IDK_ANSWER = "I don't know based on the provided sources."
 MIN_COVERAGE = 1 / 3
 MAX_SENTENCES = 3
+SEMANTIC_WEIGHT = 0.5
+# With an embedder, a sentence must also be this similar to the question (cosine) to support it; one
+# sharing only a fifth of the question's words qualifies when it is as similar as a close paraphrase.
+MIN_SIMILARITY = 0.25
+PARAPHRASE_SIMILARITY = 0.45
+PARAPHRASE_COVERAGE = 1 / 5
 
-_TAG_LINE = re.compile(r"^\s*\[([A-Za-z0-9_\-:.]+)\]\s*(.*)$")
-_QUESTION_LINE = re.compile(r"^\s*question:\s*(.*)$", re.IGNORECASE)
+# texts -> one unit-length vector per text (cosine = dot product); optional.
+Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
+
+_TAG_LINE = re.compile(r"^\[([A-Za-z0-9_\-:.]+)\]\s*(.*)$")
+_QUESTION_LINE = re.compile(r"^question:\s*(.*)$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -39,6 +55,13 @@ _STOPWORD_TEXT = """
     get gets got long take takes need needs know happen happens
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Words a question and an unrelated sentence share all the time: never evidence of support on their own.
+_GENERIC_TEXT = """new old receive received use used using make made give given way thing things want wants
+    like one two first good well able see seen also said say says"""
+# A period after these does not end a sentence ("e.g. the", "Dr. Smith"); "etc." ends one before a capital.
+ABBREVIATIONS = frozenset(
+    "e.g i.e cf vs al approx fig figs no nos dr mr mrs ms prof st jr sr inc ltd co resp incl eq eqs sec ch p pp".split()
+)
 
 
 @dataclass(frozen=True)
@@ -74,15 +97,39 @@ def normalise(word: str) -> str:
     return word
 
 
+GENERIC_WORDS = frozenset(normalise(word) for word in _GENERIC_TEXT.split())
+
+
 def tokenize(text: str) -> list[str]:
     """Lowercase content words, stopwords removed, normalised; shared by answers and embeddings."""
     return [normalise(word) for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split on sentence-ending punctuation; good enough for policy and FAQ style text."""
-    flat = " ".join(text.split())
-    return [sentence for sentence in _SENTENCE_END.split(flat) if sentence]
+    """Sentences of a text, knowing abbreviations: no split after "e.g.", "i.e.", "Dr." or an ellipsis,
+    nor before a lowercase word ("etc. and", "a op1 b ... c"); a line break always ends a sentence."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        flat = " ".join(line.split())
+        start = 0
+        for match in _SENTENCE_END.finditer(flat):
+            before = flat[start : match.start()]
+            following = flat[match.end() : match.end() + 1]
+            if _continues(before, following):
+                continue
+            sentences.append(flat[start : match.start()])
+            start = match.end()
+        if flat[start:]:
+            sentences.append(flat[start:])
+    return [sentence for sentence in sentences if sentence]
+
+
+def _continues(before: str, following: str) -> bool:
+    """True when the punctuation ending `before` does not end a sentence."""
+    if not following or following.islower() or before.endswith(".."):
+        return True
+    last = before.rsplit(" ", 1)[-1].lower().rstrip(".!?").lstrip("([\"'")
+    return last in ABBREVIATIONS or (len(last) == 1 and last.isalpha() and before.endswith("."))
 
 
 def parse_prompt(texts: Iterable[str]) -> ParsedPrompt:
@@ -95,7 +142,7 @@ def parse_prompt(texts: Iterable[str]) -> ParsedPrompt:
     def close() -> None:
         nonlocal current
         if current is not None and " ".join(current[1]).strip():
-            sources.append(Source(current[0], " ".join(current[1]).strip()))
+            sources.append(Source(current[0], "\n".join(line for line in current[1] if line).strip()))
         current = None
 
     for line in "\n".join(texts).splitlines():
@@ -131,35 +178,72 @@ def answer_extractively(
     *,
     min_coverage: float = MIN_COVERAGE,
     max_chars: int | None = None,
+    embed: Embedder | None = None,
 ) -> str:
-    """Best 1-3 cited sentences, or `IDK_ANSWER` when none covers enough of the question.
+    """1-3 cited sentences that support the question, in source order, or `IDK_ANSWER`.
 
     A sentence qualifies when it shares more than `min_coverage` (a third) of the
-    question's content words; extra sentences must also reach half the best overlap.
-    Question fillers ("how long does it take") are stopwords, so they do not dilute it.
-    Ties go to the shorter sentence, then to source order, so output is stable.
-    `max_chars` drops whole extra sentences first, so citations are never cut off.
+    question's content words, generic words aside. Qualifying sentences are ranked by
+    support: the share of the question's words they cover, each word weighted by how few
+    source sentences contain it (a word in every sentence says nothing), plus
+    SEMANTIC_WEIGHT x the cosine similarity of the sentence and the question when `embed`
+    is given. Sentences reaching half the best support are kept, best 3, printed in source
+    order. Question fillers ("how long does it take") are stopwords, so they do not dilute
+    it. `max_chars` drops whole sentences first, so citations are never cut off.
     """
-    wanted = set(tokenize(question))
+    wanted = set(tokenize(question)) - GENERIC_WORDS
     if not wanted:
         return IDK_ANSWER
-    scored: list[tuple[int, int, int, str, str]] = []
+    candidates: list[tuple[int, str, str, set[str]]] = []
     seen: set[str] = set()
     for source in sources:
         for sentence in split_sentences(source.text):
-            tokens = tokenize(sentence)
-            overlap = len(wanted.intersection(tokens))
-            if overlap / len(wanted) > min_coverage and sentence not in seen:
+            if sentence not in seen:
                 seen.add(sentence)
-                scored.append((-overlap, len(tokens), len(scored), sentence, source.tag))
-    if not scored:
+                candidates.append((len(candidates), sentence, source.tag, set(tokenize(sentence))))
+    frequency = Counter(word for *_, tokens in candidates for word in tokens & wanted)
+    weight = {word: math.log(1 + (len(candidates) + 1) / (1 + frequency[word])) for word in wanted}
+    total = sum(weight.values())
+    if embed is None:
+        qualified = [(item, 0.0) for item in candidates if len(wanted & item[3]) / len(wanted) > min_coverage]
+    else:
+        overlapping = [item for item in candidates if wanted & item[3]]
+        similarity = _similarities(embed, question, [item[1] for item in overlapping])
+        qualified = [
+            (item, cosine)
+            for item, cosine in zip(overlapping, similarity, strict=True)
+            if _supports(len(wanted & item[3]) / len(wanted), cosine, min_coverage)
+        ]
+    if not qualified:
         return IDK_ANSWER
+    scored = []
+    for (position, sentence, tag, tokens), cosine in qualified:
+        support = sum(weight[word] for word in wanted & tokens) / total + SEMANTIC_WEIGHT * cosine
+        scored.append((-support, len(tokens), position, sentence, tag))
     scored.sort()
-    best_overlap = -scored[0][0]
-    cited = [cite(item[3], item[4]) for item in scored if -item[0] * 2 >= best_overlap]
-    answer = cited[0]
-    for extra in cited[1:MAX_SENTENCES]:
-        if max_chars is not None and len(answer) + 1 + len(extra) > max_chars:
+    best = -scored[0][0]
+    chosen = [item for item in scored if -item[0] * 2 >= best][:MAX_SENTENCES]
+    kept = [chosen[0]]
+    length = len(cite(chosen[0][3], chosen[0][4]))
+    for item in chosen[1:]:
+        extra = len(cite(item[3], item[4])) + 1
+        if max_chars is not None and length + extra > max_chars:
             break
-        answer = f"{answer} {extra}"
+        kept.append(item)
+        length += extra
+    answer = " ".join(cite(item[3], item[4]) for item in sorted(kept, key=lambda item: item[2]))
     return answer if max_chars is None else answer[:max_chars]
+
+
+def _supports(coverage: float, cosine: float, min_coverage: float) -> bool:
+    return (coverage > min_coverage and cosine >= MIN_SIMILARITY) or (
+        coverage >= PARAPHRASE_COVERAGE and cosine >= PARAPHRASE_SIMILARITY
+    )
+
+
+def _similarities(embed: Embedder | None, question: str, sentences: list[str]) -> list[float]:
+    if embed is None:
+        return [0.0] * len(sentences)
+    vectors = embed([question, *sentences])
+    query = vectors[0]
+    return [max(0.0, float(sum(a * b for a, b in zip(query, vector, strict=False)))) for vector in vectors[1:]]

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Sequence
 
 from .extractive import answer_extractively, parse_prompt, tokenize
-from .local_embeddings import WORDLLAMA_MODEL, wordllama_embeddings
+from .local_embeddings import WORDLLAMA_MODEL, embed_matrix, wordllama_embeddings
 from .types import CHARS_PER_TOKEN, Message, ProviderReply
 
 LOCAL_MODEL = "local-extractive"
@@ -56,7 +56,7 @@ class LocalProvider:
         max_chars = max(max_tokens, 1) * CHARS_PER_TOKEN
         parsed = parse_prompt(message.content for message in messages if message.role == "user")
         if parsed.sources or parsed.question:
-            text = answer_extractively(parsed.sources, parsed.question, max_chars=max_chars)
+            text = answer_extractively(parsed.sources, parsed.question, max_chars=max_chars, embed=_sentence_embedder())
         else:
             text = _generic_reply(messages)[:max_chars]
         return ProviderReply(text, LOCAL_MODEL, usage=None)
@@ -65,6 +65,15 @@ class LocalProvider:
         if model == HASHED_EMBEDDING_MODEL:
             return [hashed_embedding(text, self.dimensions) for text in texts]
         return wordllama_embeddings(texts)
+
+
+def _sentence_embedder():
+    """Semantic similarity for choosing sentences when wordllama is installed; word overlap alone otherwise."""
+    try:
+        import wordllama  # noqa: F401
+    except ImportError:
+        return None
+    return embed_matrix
 
 
 def _generic_reply(messages: Sequence[Message]) -> str:
