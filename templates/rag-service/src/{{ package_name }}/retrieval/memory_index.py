@@ -187,7 +187,6 @@ class MemoryBm25Index:
         order = np.lexsort((candidates, -scores[candidates]))[:limit]
         return [(int(candidates[i]), float(scores[candidates[i]])) for i in order]
 
-
     def search_vector(self, query: np.ndarray, where: SearchFilter, limit: int) -> list[tuple[int, float]]:
         """Best `limit` visible chunks by cosine similarity (rows and query are unit length); chunks
         without an embedding never match."""

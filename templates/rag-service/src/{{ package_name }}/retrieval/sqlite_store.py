@@ -401,7 +401,9 @@ class SqliteChunkStore:
     def _search_snapshot_vector(self, query: list[float], where: SearchFilter, limit: int) -> list[ScoredChunk] | None:
         import numpy as np
 
-        return self._read_back(lambda snapshot: snapshot.search_vector(np.asarray(query, np.float32), where, limit), where)
+        return self._read_back(
+            lambda snapshot: snapshot.search_vector(np.asarray(query, np.float32), where, limit), where
+        )
 
     def index_version(self) -> int:
         return int(self.get_meta("index_version") or 0)

@@ -60,7 +60,10 @@ _GENERIC_TEXT = """new old receive received use used using make made give given 
     like one two first good well able see seen also said say says"""
 # A period after these does not end a sentence ("e.g. the", "Dr. Smith"); "etc." ends one before a capital.
 ABBREVIATIONS = frozenset(
-    "e.g i.e cf vs al approx fig figs no nos dr mr mrs ms prof st jr sr inc ltd co resp incl eq eqs sec ch p pp".split()
+    (
+        *("e.g", "i.e", "cf", "vs", "al", "approx", "fig", "figs", "no", "nos", "dr", "mr", "mrs", "ms", "prof"),
+        *("st", "jr", "sr", "inc", "ltd", "co", "resp", "incl", "eq", "eqs", "sec", "ch", "p", "pp"),
+    )
 )
 
 

@@ -34,9 +34,7 @@ def wordllama_model() -> Any:
                     "local embeddings need wordllama: pip install 'wordllama>=0.4' "
                     "(or set EMBEDDING_MODEL=local-hashed-bow-256)"
                 ) from error
-            _model = WordLlama.load(
-                cache_dir=Path(wordllama.__file__).parent, disable_download=True, dim=DIMENSIONS
-            )
+            _model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True, dim=DIMENSIONS)
         return _model
 
 
