@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from collections import defaultdict
 from pathlib import Path
@@ -49,6 +50,48 @@ def test_copy_detector_catches_a_copied_platform_file(template_root: Path, tmp_p
         assert "copy of platform file" in str(error)
     else:
         raise AssertionError("a copied platform file was not reported")
+
+
+PLATFORM_PACKAGE = Path("templates/platform/src/{{ package_name }}/platform")
+
+
+def exception_classes(package: Path) -> dict[str, tuple[str, list[str]]]:
+    """Every class in `package` that derives from an exception, by name: (module file, base names)."""
+    classes: dict[str, tuple[str, list[str]]] = {}
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ClassDef):
+                bases = [ast.unparse(base).rsplit(".", 1)[-1] for base in node.bases]
+                classes[node.name] = (str(path.relative_to(package)), bases)
+    errors: dict[str, tuple[str, list[str]]] = {}
+    changed = True
+    while changed:  # follow inheritance inside the package until nothing new is an exception
+        changed = False
+        for name, (module, bases) in classes.items():
+            is_error = any(b in errors or b.endswith(("Error", "Exception")) for b in bases)
+            if is_error and name not in errors:
+                errors[name], changed = (module, bases), True
+    return errors
+
+
+def test_platform_exceptions_live_in_one_module_under_one_root(template_root: Path) -> None:
+    """One error module, one root: a caller can catch `PlatformError` and read every class in one place."""
+    errors = exception_classes(template_root / PLATFORM_PACKAGE)
+    assert "PlatformError" in errors
+    elsewhere = sorted(f"{module}: {name}" for name, (module, _) in errors.items() if module != "errors.py")
+    assert elsewhere == [], f"exception classes outside platform/errors.py: {elsewhere}"
+
+    def root(name: str) -> str:
+        bases = [b for b in errors[name][1] if b in errors]
+        return root(bases[0]) if bases else name
+
+    assert {name: root(name) for name in errors} == dict.fromkeys(errors, "PlatformError")
+
+
+def test_error_layout_check_catches_a_stray_exception(tmp_path: Path) -> None:
+    (tmp_path / "errors.py").write_text("class PlatformError(Exception):\n    pass\n")
+    (tmp_path / "budget.py").write_text("class BudgetExceeded(RuntimeError):\n    pass\n")
+    assert exception_classes(tmp_path)["BudgetExceeded"][0] == "budget.py"
 
 
 def _regular_files(folder: Path) -> list[Path]:

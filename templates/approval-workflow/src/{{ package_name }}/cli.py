@@ -9,7 +9,7 @@ import typer
 from .demo import demo
 from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
-from .platform.governance import ConfigError
+from .platform.errors import ConfigError
 from .platform.pattern import PatternHooks
 from .proposals import State
 from .service import ProposalService

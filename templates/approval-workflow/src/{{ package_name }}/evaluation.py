@@ -13,8 +13,9 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from .platform.errors import Refused
 from .platform.pattern import Prediction
-from .platform.runtime import Refused, Runtime
+from .platform.runtime import Runtime
 from .proposals import ApprovalError, State
 from .schemas import ProposalCreate
 from .service import ProposalService

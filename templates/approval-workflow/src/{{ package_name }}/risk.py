@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .platform.governance import ConfigError, Tier, load_yaml_model
+from .platform.errors import ConfigError
+from .platform.governance import Tier, load_yaml_model
 
 Risk = Literal["low", "medium", "high"]
 RISKS: tuple[Risk, ...] = ("low", "medium", "high")

@@ -11,9 +11,8 @@ import typer
 from .demo import demo
 from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
-from .platform.governance import ConfigError
+from .platform.errors import ConfigError, Refused
 from .platform.pattern import PatternHooks
-from .platform.runtime import Refused
 from .records import CopilotError
 from .schemas import DraftCreate, SourceCreate
 from .service import CopilotService

@@ -11,8 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .platform.errors import Refused
 from .platform.pattern import Prediction
-from .platform.runtime import Refused, Runtime
+from .platform.runtime import Runtime
 from .schemas import DraftCreate, SourceCreate
 from .service import CopilotService
 

@@ -12,9 +12,8 @@ from .demo import demo, show
 from .evaluation import predict
 from .platform.auth import CLEARANCES, Caller
 from .platform.cli import build_cli, fail, open_runtime
-from .platform.governance import ConfigError
+from .platform.errors import ConfigError, Refused
 from .platform.pattern import PatternHooks
-from .platform.runtime import Refused
 from .service import RagService
 
 if TYPE_CHECKING:

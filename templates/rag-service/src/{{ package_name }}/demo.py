@@ -6,7 +6,8 @@ import typer
 
 from .config import get_rag_settings
 from .platform.auth import Caller
-from .platform.runtime import Refused, Runtime
+from .platform.errors import Refused
+from .platform.runtime import Runtime
 from .service import Answer, RagService
 
 QUESTIONS = (

@@ -14,8 +14,9 @@ from typing import Any
 from .config import get_rag_settings
 from .platform.assets import load_dataset_meta
 from .platform.auth import Caller
+from .platform.errors import Refused
 from .platform.pattern import Prediction
-from .platform.runtime import Refused, Runtime
+from .platform.runtime import Runtime
 from .retrieval.backends import open_store
 from .service import RagService
 

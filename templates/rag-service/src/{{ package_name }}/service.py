@@ -33,8 +33,9 @@ from .ingest.parsers import ParseError, parse_content
 from .ingest.pipeline import Ingestor, IngestReport, Outcome
 from .platform.assets import load_prompt
 from .platform.auth import Caller
+from .platform.errors import Refused
 from .platform.guardrails import PipelineResult
-from .platform.runtime import Refused, Review, Runtime
+from .platform.runtime import Review, Runtime
 from .retrieval.backends import open_store
 from .retrieval.models import CLEARANCE_RANK, DocumentRecord
 from .retrieval.retriever import RetrievalLeak, RetrievedChunk, Retriever

@@ -18,9 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from .. import PROJECT_NAME, __version__
-from .auth import AuthError, Caller, ClientRegistry
-from .errors import ApiError
-from .runtime import Refused, Runtime
+from .auth import Caller, ClientRegistry
+from .errors import ApiError, AuthError, Refused
+from .runtime import Runtime
 from .settings import get_settings
 
 REFUSAL_STATUS = {"budget": 402, "gateway": 503}

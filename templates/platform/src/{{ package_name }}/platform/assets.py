@@ -21,17 +21,13 @@ from typing import Any, Literal
 
 import yaml
 
-from .governance import ConfigError
+from .errors import AssetError
 from .settings import Settings
 
 AssetKind = Literal["prompt", "dataset", "policy"]
 _VERSION = re.compile(r"^\d+(\.\d+){0,3}([-+.][0-9A-Za-z.-]+)?$")
 _PROMPT_FIELDS = ("name", "version", "owner", "changelog")
 _DATASET_FIELDS = ("name", "version", "owner", "provenance", "freshness_date", "permissible_use")
-
-
-class AssetError(ConfigError):
-    """An asset file is missing or malformed; the message names the file and the field."""
 
 
 @dataclass(frozen=True)

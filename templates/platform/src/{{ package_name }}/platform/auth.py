@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from .errors import AuthError
+
 CLEARANCES = ("public", "internal", "confidential", "restricted")
 SCOPES = ("query", "ingest", "approve", "admin")
 LOCAL_DEV_KEY = "local-dev-key"
@@ -37,13 +39,6 @@ class Caller:
     def may_see(self, classification: str) -> bool:
         rank = {name: i for i, name in enumerate(CLEARANCES)}
         return rank.get(classification, len(CLEARANCES)) <= rank.get(self.clearance, -1)
-
-
-class AuthError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 class ClientRegistry:

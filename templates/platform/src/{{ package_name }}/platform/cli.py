@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 
 from .. import PROJECT_SLUG
+from .errors import ConfigError
 from .gate.commands import add_gate_commands
-from .governance import ConfigError
 from .pattern import PatternHooks
 from .runtime import Runtime
 from .settings import get_settings

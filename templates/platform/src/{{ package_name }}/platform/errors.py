@@ -1,12 +1,55 @@
-"""The one error type pattern code raises for a request it refuses.
+"""Every exception the platform raises on purpose, under one root: `PlatformError`.
 
-Subclasses set `status` and `code`; the platform app turns any of them into the
-same JSON body (`{"error": code, "detail": ...}`), so no pattern registers its own handler.
+A message is the line a person reads: it names the setting, file, control or route at fault
+and, where it can, what to do next. Library code raises; the CLI prints one line and exits 1,
+the API answers `{"error": ..., "detail": ...}` (see `api.py`). Catch `PlatformError` to handle
+them all; a bare `Exception` from platform code is a bug.
+
+    PlatformError
+    ├── ConfigError          a setting, governance.yml or a policy file is wrong
+    │   └── AssetError       a prompt, dataset or policy asset is missing or malformed
+    │       └── DatasetError a dataset line or its metadata is malformed
+    ├── ApiError             a request is refused (HTTP `status`, `code`); patterns subclass it
+    │   └── AuthError        missing or unknown key, missing scope, rate limit
+    ├── Refused              a control (guardrails, budget, gateway, ...) said no
+    ├── BudgetExceeded       a hard budget limit would be crossed
+    ├── AuditError           the audit log cannot be written as asked
+    ├── AuditContentError    a field looks like raw content; the audit log stores hashes only
+    ├── ProviderError        one provider call failed (retried, then the next route is tried)
+    └── GatewayError         every route failed; the message lists each one and why
 """
 
+from __future__ import annotations
 
-class ApiError(Exception):
-    """A refused request: `status` is the HTTP status, `code` names the rule that refused it."""
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .gateway.types import ErrorKind
+
+
+class PlatformError(Exception):
+    """The root of every error the platform raises on purpose."""
+
+
+class ConfigError(PlatformError, ValueError):
+    """A setting is wrong; the message names it and says what is accepted."""
+
+
+class AssetError(ConfigError):
+    """An asset file is missing or malformed; the message names the file and the field."""
+
+
+class DatasetError(AssetError):
+    """A dataset line or its metadata is malformed; the message names file and line."""
+
+
+class ApiError(PlatformError):
+    """A refused request: `status` is the HTTP status, `code` names the rule that refused it.
+
+    Subclasses set `status` and `code`; the platform app turns any of them into the same JSON
+    body (`{"error": code, "detail": ...}`), so no pattern registers its own handler.
+    """
 
     status = 400
     code = "request"
@@ -14,3 +57,59 @@ class ApiError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class AuthError(ApiError):
+    """The caller is not let in: 401 (no or unknown key), 403 (missing scope), 429 (rate limit)."""
+
+    code = "auth"
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+class Refused(PlatformError):
+    """A control refused the request; `control` names it for the API and the audit log."""
+
+    def __init__(self, control: str, reason: str) -> None:
+        super().__init__(f"{control}: {reason}")
+        self.control = control
+        self.reason = reason
+
+
+class BudgetExceeded(PlatformError, RuntimeError):
+    """A hard limit would be crossed; the message names the governance setting that stopped it."""
+
+    def __init__(self, *, setting: str, feature: str, scope: str, message: str):
+        super().__init__(message)
+        self.setting, self.feature, self.scope = setting, feature, scope
+
+
+class AuditError(PlatformError, RuntimeError):
+    """The audit log cannot be written as asked (wrong key, inconsistent head, unreadable file)."""
+
+
+class AuditContentError(PlatformError, ValueError):
+    """A field looks like raw content or PII; the audit log stores hashes and metadata only."""
+
+
+class ProviderError(PlatformError):
+    """A single provider call failed; the message must never contain credentials."""
+
+    def __init__(self, kind: ErrorKind, detail: str, *, retry_after_s: float | None = None):
+        super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
+        self.kind = kind
+        self.retry_after_s = retry_after_s
+
+
+class GatewayError(PlatformError, RuntimeError):
+    """Every route in the chain failed; the message lists each provider and why."""
+
+    def __init__(self, message: str, failures: Sequence[str] = ()):
+        super().__init__(message)
+        self.failures = tuple(failures)
+
+
+class RouteFailed(PlatformError):
+    """One gateway route gave up; the message is the line that ends up in `GatewayError` (internal)."""

@@ -12,12 +12,10 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .errors import ConfigError
+
 Tier = Literal["low", "medium", "high"]
 M = TypeVar("M", bound=BaseModel)
-
-
-class ConfigError(ValueError):
-    """A setting is wrong; the message names it and says what is accepted."""
 
 
 class _Strict(BaseModel):

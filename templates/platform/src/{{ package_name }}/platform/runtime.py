@@ -14,21 +14,13 @@ from typing import Any
 
 from .. import ENV_PREFIX
 from .audit.log import AuditLog, AuditRecord, hash_text
-from .budget import BudgetExceeded, BudgetGuard, CostLedger, Pricing
-from .gateway import Completion, Gateway, GatewayError, Message, build_gateway
-from .governance import ConfigError, Governance, load_governance
+from .budget import BudgetGuard, CostLedger, Pricing
+from .errors import BudgetExceeded, ConfigError, GatewayError, Refused
+from .gateway import Completion, Gateway, Message, build_gateway
+from .governance import Governance, load_governance
 from .guardrails import PipelineResult, build_pipelines
 from .observability.telemetry import Telemetry
 from .settings import Settings, get_settings
-
-
-class Refused(Exception):
-    """A control refused the request; `control` names it for the API and the audit log."""
-
-    def __init__(self, control: str, reason: str) -> None:
-        super().__init__(f"{control}: {reason}")
-        self.control = control
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 
 from .. import ENV_PREFIX
 from ..config import RagSettings
-from ..platform.governance import ConfigError
+from ..platform.errors import ConfigError
 from ..platform.settings import Settings
 from .store import ChunkStore
 

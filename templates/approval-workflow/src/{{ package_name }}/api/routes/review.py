@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ...platform.auth import AuthError
+from ...platform.errors import AuthError
 from ...proposals import ApprovalError, State
 from ...review_page import login_page, queue_page
 from ...review_sessions import SESSION_TTL, ReviewerSession, ReviewerSessions

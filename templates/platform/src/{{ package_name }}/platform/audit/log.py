@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ... import ENV_PREFIX
+from ..errors import AuditContentError, AuditError
 
 GENESIS_HASH = "0" * 64
 MAX_FIELD_CHARS = 256  # metadata fits; a pasted prompt or document does not
@@ -66,14 +67,6 @@ CREATE TRIGGER IF NOT EXISTS audit_records_no_update BEFORE UPDATE ON audit_reco
 CREATE TRIGGER IF NOT EXISTS audit_records_no_delete BEFORE DELETE ON audit_records
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only: records cannot be deleted'); END;
 """
-
-
-class AuditError(RuntimeError):
-    """The audit log cannot be written as asked (wrong key, inconsistent head, unreadable file)."""
-
-
-class AuditContentError(ValueError):
-    """A field looks like raw content or PII; the audit log stores hashes and metadata only."""
 
 
 def hash_text(text: str) -> str:

@@ -7,8 +7,9 @@ spend_anomaly.py   spend-rate alerts (z-score per UTC hour), webhook
 cost_report.py     the `cost report` command's table and HTML page
 """
 
+from ..errors import BudgetExceeded
 from .cost_ledger import CostLedger
-from .guard import BudgetExceeded, BudgetGuard, Reservation, project_month_end
+from .guard import BudgetGuard, Reservation, project_month_end
 from .pricing import Pricing
 from .spend_anomaly import AnomalyAlert
 

@@ -25,20 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..governance import Budget, ConfigError
+from ..errors import BudgetExceeded, ConfigError
+from ..governance import Budget
 from .cost_ledger import TOTAL, CostLedger, LedgerTransaction, day_key, month_key, utc
 from .pricing import Pricing, to_nano, to_usd
 from .spend_anomaly import AnomalyAlert, SpendRateDetector, SpendRateMonitor
 
 log = logging.getLogger(__name__)
-
-
-class BudgetExceeded(RuntimeError):
-    """A hard limit would be crossed; the message names the governance setting that stopped it."""
-
-    def __init__(self, *, setting: str, feature: str, scope: str, message: str):
-        super().__init__(message)
-        self.setting, self.feature, self.scope = setting, feature, scope
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from ... import ENV_PREFIX
-from ..governance import ConfigError
+from ..errors import ConfigError
 from .cost_ledger import CostLedger, hour_key
 from .pricing import to_usd
 

@@ -3,8 +3,9 @@
 `run_suite(runtime, predict)` is the one call the CLI, the shadow test and tests use.
 """
 
+from ..errors import DatasetError
 from .baseline import Comparison, ThresholdCheck, check_thresholds, compare_with_baseline, load_baseline
-from .datasets import Dataset, DatasetError, EvalCase, load_datasets
+from .datasets import Dataset, EvalCase, load_datasets
 from .fingerprint import config_fingerprint, config_parts
 from .metrics import METRICS, Metric, register
 from .runner import CaseResult, EvalRun, run_eval

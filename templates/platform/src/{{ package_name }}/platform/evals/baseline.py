@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..governance import ConfigError
+from ..errors import ConfigError
 from .metrics import NOT_COMPARED_TO_BASELINE, direction_of
 
 if TYPE_CHECKING:

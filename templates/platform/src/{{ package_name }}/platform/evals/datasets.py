@@ -13,11 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..assets import AssetError, DatasetMeta, load_dataset_meta
-
-
-class DatasetError(AssetError):
-    """A dataset line or its metadata is malformed; the message names file and line."""
+from ..assets import DatasetMeta, load_dataset_meta
+from ..errors import DatasetError
 
 
 @dataclass(frozen=True)

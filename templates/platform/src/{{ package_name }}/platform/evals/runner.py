@@ -82,7 +82,7 @@ class _Workers(threading.local):
 
 
 def _run_case(runtime: Runtime, predict: Predict, case: EvalCase, model_graded: bool, workers: _Workers) -> CaseResult:
-    from ..runtime import Refused
+    from ..errors import Refused
 
     cold, workers.warm = not workers.warm, True
     started = time.perf_counter()

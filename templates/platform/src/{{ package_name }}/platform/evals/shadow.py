@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ... import ENV_PREFIX
-from ..governance import ConfigError
+from ..errors import ConfigError
 from ..settings import Settings
 from .baseline import check_thresholds, compare_with_baseline
 from .fingerprint import config_fingerprint, config_parts
@@ -142,7 +142,8 @@ def subprocess_runner(project_root: Path) -> CandidateRunner:
 
 def candidate_settings(settings: Settings, candidate: Candidate) -> Settings:
     """The current settings with the candidate's settings and prompt pins applied (validated)."""
-    from ..assets import AssetError, load_prompt
+    from ..assets import load_prompt
+    from ..errors import AssetError
 
     changed = type(settings)(**{**settings.model_dump(), **candidate.settings})
     pins = {**(getattr(settings, "prompt_versions", None) or {}), **candidate.prompts}

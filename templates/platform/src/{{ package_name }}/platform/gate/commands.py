@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..governance import ConfigError
+from ..errors import ConfigError
 from ..pattern import PatternHooks
 from ..runtime import Runtime
 from ..settings import Settings, get_settings

@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
-from ..assets import AssetError, inventory
+from ..assets import inventory
+from ..errors import AssetError, ConfigError
 from ..evals.fingerprint import config_fingerprint, config_parts
-from ..governance import ConfigError, Governance, load_governance
+from ..governance import Governance, load_governance
 from ..settings import Settings
 from .git import change_author, project_files
 from .repo_facts import codeowners, entry, junit_results, rollback_plan, shown, template_drift

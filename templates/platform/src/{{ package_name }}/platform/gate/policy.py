@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..governance import ConfigError
+from ..errors import ConfigError
 
 PACKAGE_QUERY = "data.paved_roads.gate"
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")

@@ -6,6 +6,7 @@ timeouts, retries with backoff and jitter honouring `Retry-After`, a circuit bre
 per route, a fallback chain, a TTL response cache and a concurrency limit.
 """
 
+from ..errors import GatewayError, ProviderError
 from .build import build_gateway
 from .cache import ResponseCache, cache_key
 from .chain import Gateway, Route
@@ -18,16 +19,7 @@ from .local_provider import (
 )
 from .openai_provider import OpenAICompatibleProvider
 from .resilience import BreakerState, CircuitBreaker, RetryPolicy
-from .types import (
-    Completion,
-    ErrorKind,
-    GatewayError,
-    Message,
-    Provider,
-    ProviderError,
-    ProviderReply,
-    Usage,
-)
+from .types import Completion, ErrorKind, Message, Provider, ProviderReply, Usage
 
 __all__ = [
     "HASHED_EMBEDDING_MODEL",

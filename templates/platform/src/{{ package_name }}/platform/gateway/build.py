@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ... import ENV_PREFIX
-from ..governance import ConfigError
+from ..errors import ConfigError
 from .cache import ResponseCache
 from .chain import Gateway, Route
 from .local_provider import LOCAL_EMBEDDING_MODEL, LOCAL_EMBEDDING_MODELS, LOCAL_MODEL, LocalProvider

@@ -20,17 +20,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
+from ..errors import GatewayError, ProviderError, RouteFailed
 from .cache import ResponseCache, cache_key
 from .resilience import CircuitBreaker, RetryPolicy
-from .types import (
-    Completion,
-    GatewayError,
-    Message,
-    Provider,
-    ProviderError,
-    ProviderReply,
-    estimate_usage,
-)
+from .types import Completion, Message, Provider, ProviderReply, estimate_usage
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,10 +40,6 @@ class Route:
 
     def label(self, model: str | None = None) -> str:
         return f"{self.provider.name}({model or self.model})"
-
-
-class RouteFailed(Exception):
-    """One route gave up; the message is the line that ends up in `GatewayError`."""
 
 
 class Gateway:

@@ -20,7 +20,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
-from .types import ErrorKind, Message, ProviderError, ProviderReply, Usage
+from ..errors import ProviderError
+from .types import ErrorKind, Message, ProviderReply, Usage
 
 AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com")
 DETAIL_LIMIT = 200

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .types import ProviderError
+from ..errors import ProviderError
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]

@@ -92,23 +92,6 @@ class ErrorKind(Enum):
 _RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.SERVER_ERROR, ErrorKind.TIMEOUT, ErrorKind.CONNECTION})
 
 
-class ProviderError(Exception):
-    """A single provider call failed; the message must never contain credentials."""
-
-    def __init__(self, kind: ErrorKind, detail: str, *, retry_after_s: float | None = None):
-        super().__init__(f"{kind.value}: {detail}" if detail else kind.value)
-        self.kind = kind
-        self.retry_after_s = retry_after_s
-
-
-class GatewayError(RuntimeError):
-    """Every route in the chain failed; the message lists each provider and why."""
-
-    def __init__(self, message: str, failures: Sequence[str] = ()):
-        super().__init__(message)
-        self.failures = tuple(failures)
-
-
 class Provider(Protocol):
     """One model backend. Implementations raise `ProviderError`, never httpx errors."""
 

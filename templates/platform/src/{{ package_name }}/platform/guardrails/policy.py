@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..governance import ConfigError
+from ..errors import ConfigError
 from .matching import (
     GateIndex,
     HintGroup,

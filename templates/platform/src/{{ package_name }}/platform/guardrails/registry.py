@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ..governance import ConfigError
+from ..errors import ConfigError
 from .injection import PromptInjectionGuard
 from .pii import PiiGuard
 from .pipeline import GuardPipeline

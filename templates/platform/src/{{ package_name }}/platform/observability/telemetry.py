@@ -47,7 +47,7 @@ from prometheus_client.metrics_core import Metric as PrometheusMetric
 from prometheus_client.utils import floatToGoString
 
 from ... import PROJECT_SLUG
-from ..governance import ConfigError
+from ..errors import ConfigError
 from . import semconv as sc
 
 if TYPE_CHECKING:
