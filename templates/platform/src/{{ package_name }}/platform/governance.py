@@ -38,9 +38,10 @@ class Budget(_Strict):
 
 class Guards(_Strict):
     input: list[str] = ["pii", "secrets", "prompt_injection", "policy"]
-    output: list[str] = ["pii", "secrets"]
+    output: list[str] = ["pii", "secrets", "links"]
     pii_action: Literal["redact", "block"] = "redact"
     fail_fast: bool = True
+    allowed_link_hosts: list[str] = []  # the `links` output guard removes links and images to other hosts
 
 
 class Audit(_Strict):

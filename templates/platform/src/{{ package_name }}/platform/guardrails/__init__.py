@@ -6,10 +6,12 @@
 
 Guards: `pii` (redact/block personal data), `secrets` (credentials), `prompt_injection`
 (jailbreaks, obfuscated or base64-wrapped; `scan_context` for retrieved documents) and
-`policy` (denied topics, terms and patterns from `policies/denied_*.yml`).
+`policy` (denied topics, terms and patterns from `policies/denied_*.yml`); on output, `links`
+(links and images to hosts not on `guards.allowed_link_hosts` are removed: the Markdown-image beacon).
 """
 
 from .injection import PromptInjectionGuard, neutralise_context, scan_context
+from .links import LinkGuard
 from .pii import PiiGuard
 from .pipeline import GuardPipeline, PipelineResult
 from .policy import PolicyGuard, load_policies
@@ -27,6 +29,7 @@ __all__ = [
     "GuardPipeline",
     "GuardResult",
     "GuardsConfig",
+    "LinkGuard",
     "OutputGuard",
     "PiiGuard",
     "PipelineResult",

@@ -13,6 +13,7 @@ from typing import Literal, Protocol
 
 from ..errors import ConfigError
 from .injection import PromptInjectionGuard
+from .links import LinkGuard
 from .pii import PiiGuard
 from .pipeline import GuardPipeline
 from .policy import PolicyGuard, load_policies
@@ -27,6 +28,7 @@ class GuardsConfig(Protocol):
     output: list[str]
     pii_action: Literal["redact", "block"]
     fail_fast: bool
+    allowed_link_hosts: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +37,13 @@ class GuardContext:
 
     pii_action: Literal["redact", "block"]
     policies_dir: Path
+    allowed_link_hosts: tuple[str, ...] = ()
 
 
 GuardFactory = Callable[[GuardContext], OutputGuard]
 
 GUARDS: dict[str, GuardFactory] = {
+    "links": lambda context: LinkGuard(allowed_hosts=context.allowed_link_hosts),
     "pii": lambda context: PiiGuard(action=context.pii_action),
     "policy": lambda context: PolicyGuard(rules=tuple(load_policies(context.policies_dir))),
     "prompt_injection": lambda context: PromptInjectionGuard(),
@@ -61,7 +65,11 @@ def _build(names: list[str], setting: str, context: GuardContext, fail_fast: boo
 
 def build_pipelines(guards_config: GuardsConfig, policies_dir: Path) -> tuple[GuardPipeline, GuardPipeline]:
     """(input pipeline, output pipeline) as governance.yml's `guards:` block describes them."""
-    context = GuardContext(pii_action=guards_config.pii_action, policies_dir=policies_dir)
+    context = GuardContext(
+        pii_action=guards_config.pii_action,
+        policies_dir=policies_dir,
+        allowed_link_hosts=tuple(guards_config.allowed_link_hosts),
+    )
     return (
         _build(guards_config.input, "input", context, guards_config.fail_fast),
         _build(guards_config.output, "output", context, guards_config.fail_fast),

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .obfuscation import has_run
+from .obfuscation import decode_token, has_run
 from .result import Action, Finding, GuardResult, result_from_findings
 
 # type -> (literal hints, pattern, score). Prefix-anchored formats publish their shape, so a match
@@ -72,7 +72,7 @@ _PLACEHOLDERS = frozenset(
     {"changeme", "change-me", "password", "secret", "example", "xxxxxx", "placeholder", "redacted", "none", "null"}
 )
 _MIN_CANDIDATE = 20
-_CANDIDATE = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{{{_MIN_CANDIDATE},}}={{0,2}}(?![A-Za-z0-9+/=_-])")
+_CANDIDATE = re.compile(rf"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{{{_MIN_CANDIDATE},}}={{0,6}}(?![A-Za-z0-9+/=_-])")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGEST_CONTEXT = re.compile(r"(?i)commit|sha-?(?:1|256|512)?\b|hash|checksum|digest|md5")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -144,8 +144,15 @@ class SecretsGuard:
             for match in _CANDIDATE.finditer(text):
                 if _DIGEST_CONTEXT.search(text, max(0, match.start() - 24), match.start()):
                     continue  # a commit id or checksum is meant to be shared
-                if looks_random(match.group(), base64_bits=self.base64_bits, hex_bits=self.hex_bits):
+                if not looks_random(match.group(), base64_bits=self.base64_bits, hex_bits=self.hex_bits):
+                    continue
+                decoded = decode_token(match.group())
+                if decoded is None:
                     claim("high_entropy_string", match.start(), match.end(), 0.7)
+                elif self.find(decoded):
+                    claim("encoded_secret", match.start(), match.end(), 0.8)
+                # Else it is encoded prose, not a credential: left for the injection guard to read,
+                # whichever of the two runs first (redacting it would hide an encoded attack).
         return findings
 
     def scan(self, text: str, *, prompt: str | None = None) -> GuardResult:
