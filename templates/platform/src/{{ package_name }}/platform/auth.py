@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -19,6 +20,9 @@ CLEARANCES = ("public", "internal", "confidential", "restricted")
 SCOPES = ("query", "ingest", "approve", "admin")
 LOCAL_DEV_KEY = "local-dev-key"
 FAILED_AUTH_PER_MINUTE = 30
+# Failed attempts are counted per presented key prefix: guessing at one key slows down, and
+# nobody's failures (one proxy address for everyone) can lock a valid key out.
+FAILED_AUTH_PREFIX_CHARS = 8
 
 
 class ApiClient(BaseModel):
@@ -54,14 +58,18 @@ class ClientRegistry:
                 raise ValueError(f"API_CLIENTS: client {name!r} clearance must be one of {CLEARANCES}")
         self._clients = clients
         self._limiter = RateLimiter()
+        self._failures = RateLimiter(max_keys=10_000)  # per wrong-key prefix; bounded under a flood
 
     @classmethod
     def local_default(cls) -> ClientRegistry:
         return cls({"local-dev": ApiClient(key=LOCAL_DEV_KEY, scopes=list(SCOPES), clearance="confidential")})
 
     def authenticate(self, key: str | None, scope: str, *, remote: str = "unknown") -> Caller:
-        if not self._limiter.allow(f"failed-auth:{remote}", FAILED_AUTH_PER_MINUTE, consume=False):
-            raise AuthError(429, "too many failed authentication attempts; wait a minute")
+        """The caller for `key`, or `AuthError` (401 unknown, 403 scope, 429 rate limit).
+
+        A valid key is never refused for other callers' failures: failed attempts are counted
+        per presented key prefix, never per address (`remote` does not decide anything).
+        """
         if not key:
             raise AuthError(401, "missing credentials: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
         for name, client in self._clients.items():
@@ -71,27 +79,39 @@ class ClientRegistry:
                 if not self._limiter.allow(name, client.rate_per_minute):
                     raise AuthError(429, f"rate limit of {client.rate_per_minute}/min exceeded for client {name!r}")
                 return Caller(name, frozenset(client.scopes), client.clearance)
-        self._limiter.allow(f"failed-auth:{remote}", FAILED_AUTH_PER_MINUTE)  # key guessing costs a token
+        if not self._failures.allow(key[:FAILED_AUTH_PREFIX_CHARS], FAILED_AUTH_PER_MINUTE):
+            raise AuthError(429, "too many failed authentication attempts with this key; wait a minute")
         raise AuthError(401, "unknown API key")
 
 
 class RateLimiter:
-    """Token bucket per client: smooth, in-memory, per process."""
+    """Token bucket per client: smooth, in-memory, per process.
 
-    def __init__(self, clock=time.monotonic) -> None:
+    `max_keys` bounds memory when the keys come from callers (wrong API keys): past it, the
+    least recently used bucket is forgotten.
+    """
+
+    def __init__(self, clock=time.monotonic, *, max_keys: int | None = None) -> None:
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def allow(self, client: str, per_minute: int, *, consume: bool = True) -> bool:
-        """True if `client` has a token left; `consume=False` only looks."""
+    def allow(self, client: str, per_minute: int) -> bool:
+        """True (and one token used) if `client` has a token left."""
         rate = per_minute / 60.0
         with self._lock:
             now = self._clock()
             tokens, last = self._buckets.get(client, (float(per_minute), now))
             tokens = min(float(per_minute), tokens + (now - last) * rate)
             if tokens < 1.0:
-                self._buckets[client] = (tokens, now)
+                self._store(client, (tokens, now))
                 return False
-            self._buckets[client] = (tokens - 1.0 if consume else tokens, now)
+            self._store(client, (tokens - 1.0, now))
             return True
+
+    def _store(self, client: str, bucket: tuple[float, float]) -> None:
+        self._buckets[client] = bucket
+        self._buckets.move_to_end(client)
+        if self._max_keys is not None and len(self._buckets) > self._max_keys:
+            self._buckets.popitem(last=False)  # least recently used: refilled, or nearly
