@@ -95,8 +95,8 @@ def bare_app(package: str, settings, config):
 
     gateway = importlib.import_module(f"{package}.platform.gateway.local_provider")
     types = importlib.import_module(f"{package}.platform.gateway.types")
-    backends = importlib.import_module(f"{package}.retrieval.backends")
-    retriever_module = importlib.import_module(f"{package}.retrieval.retriever")
+    backends = importlib.import_module(f"{package}.platform.knowledge.retrieval.backends")
+    retriever_module = importlib.import_module(f"{package}.platform.knowledge.retrieval.retriever")
     retriever = retriever_module.Retriever(backends.open_store(settings, config), config)
     provider = gateway.LocalProvider()
     app = FastAPI()

@@ -3,7 +3,7 @@ vs bm25s and rank-bm25, side by side.
 
 Run: python benchmarks/bench_retrieval.py [--sizes 10000 100000] [--queries 300]
 Needs `bm25s` and `rank-bm25` (and their numpy/scipy) in the running Python, plus pydantic for the
-pattern's models. Imports the pattern's retrieval package straight from templates/rag-service through
+pattern's models. Imports the platform knowledge package straight from templates/platform through
 a throwaway package that links to it, so no project has to be rendered. Writes
 benchmarks/results/retrieval.md.
 
@@ -40,7 +40,6 @@ from pathlib import Path
 from report_file import write_report
 
 REPO = Path(__file__).resolve().parents[1]
-PATTERN_SRC = REPO / "templates" / "rag-service" / "src" / "{{ package_name }}"
 PLATFORM_DIR = REPO / "templates" / "platform" / "src" / "{{ package_name }}" / "platform"
 RESULTS = REPO / "benchmarks" / "results" / "retrieval.md"
 SYLLABLES = re.findall(r"\w+", "ka lo mi ne ru ta vo shi pe dra gon li mar sel tin bo qua zer fi hu ja wex yo pla stri")
@@ -49,14 +48,13 @@ TOP_K = 5
 
 
 def load_store_module(workdir: Path):
-    """Make `benchbed.retrieval` point at the pattern's retrieval package and import the SQLite store."""
+    """Import the platform knowledge service's models and SQLite store in place (`benchbed.platform`)."""
     package = workdir / "benchbed"
     package.mkdir()
     (package / "__init__.py").write_text('ENV_PREFIX = "BENCH_"\nPROJECT_SLUG = "bench"\nPROJECT_NAME = "Bench"\n')
     (package / "platform").symlink_to(PLATFORM_DIR, target_is_directory=True)
-    (package / "retrieval").symlink_to(PATTERN_SRC / "retrieval", target_is_directory=True)
     sys.path.insert(0, str(workdir))
-    from benchbed.retrieval import models, sqlite_store
+    from benchbed.platform.knowledge.retrieval import models, sqlite_store
 
     return models, sqlite_store
 

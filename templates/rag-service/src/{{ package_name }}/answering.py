@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .platform.guardrails import scan_context
-from .retrieval.retriever import RetrievedChunk
+from .platform.knowledge.retrieval.retriever import RetrievedChunk
 
 SOURCE_TAG = re.compile(r"\[(S\d{1,3})\]")
 _TAG_LIKE = re.compile(r"\[(S\d{1,3})\]")

@@ -15,9 +15,9 @@ from .config import get_rag_settings
 from .platform.assets import load_dataset_meta
 from .platform.auth import Caller
 from .platform.errors import Refused
+from .platform.knowledge.retrieval.backends import open_store
 from .platform.pattern import Prediction
 from .platform.runtime import Runtime
-from .retrieval.backends import open_store
 from .service import RagService
 
 _services: dict[date, RagService] = {}

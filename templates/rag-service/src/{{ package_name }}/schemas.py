@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from .ingest.metadata import DocumentMetadata
-from .retrieval.models import DocumentRecord
+from .platform.knowledge.ingest.metadata import DocumentMetadata
+from .platform.knowledge.retrieval.models import DocumentRecord
 from .service import Answer, Citation
 
 Clearance = Literal["public", "internal", "confidential", "restricted"]

@@ -1,15 +1,15 @@
-"""The retrieval service: ingest documents, answer questions with citations, under every control.
+"""The retrieval service: answer questions with citations from the platform knowledge service, under every control.
 
 One object per process, shared by the API, the CLI, the demo and the evals, so they
-cannot drift apart. Model calls go through `runtime.complete` (guards, budget, gateway,
-audit, telemetry); steps without a model (ingest, delete, refusals) are audited with
-`runtime.record`.
+cannot drift apart. Ingestion, the index and governed retrieval are the platform's
+`KnowledgeService`; this module adds the answer: evidence screening, the model call
+through `runtime.complete` (guards, budget, gateway, audit, telemetry), the citation
+check and the answer cache. Steps without a model (ingest, delete, refusals) are
+audited with `runtime.record`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -28,18 +28,18 @@ from .answering import (
     sources_context,
 )
 from .config import RagSettings, get_rag_settings
-from .ingest.metadata import DocumentMetadata
-from .ingest.parsers import ParseError, parse_content
-from .ingest.pipeline import Ingestor, IngestReport, Outcome
 from .platform.assets import load_prompt
 from .platform.auth import Caller
 from .platform.errors import Refused
 from .platform.guardrails import PipelineResult
+from .platform.knowledge import IngestDenied, KnowledgeService
+from .platform.knowledge.ingest.metadata import DocumentMetadata
+from .platform.knowledge.ingest.pipeline import IngestReport, Outcome
+from .platform.knowledge.retrieval.backends import open_store
+from .platform.knowledge.retrieval.models import DocumentRecord
+from .platform.knowledge.retrieval.retriever import RetrievalLeak, RetrievedChunk
+from .platform.knowledge.retrieval.store import ChunkStore
 from .platform.runtime import Review, Runtime
-from .retrieval.backends import open_store
-from .retrieval.models import CLEARANCE_RANK, DocumentRecord
-from .retrieval.retriever import RetrievalLeak, RetrievedChunk, Retriever
-from .retrieval.store import ChunkStore
 
 FEATURE = "answer"
 PROMPT_NAME = "answer"
@@ -47,8 +47,7 @@ QUOTE_CHARS = 400
 SANITISED_CHUNKS_CACHED = 4096
 
 
-class IngestDenied(PermissionError):
-    """The caller may not write a document at this classification (or overwrite this one)."""
+__all__ = ["Answer", "Citation", "IngestDenied", "RagService"]
 
 
 @dataclass(frozen=True)
@@ -93,19 +92,10 @@ class RagService:
         today: Callable[[], date] = date.today,
     ) -> None:
         self.runtime = runtime
-        self.store = store
         self.config = config or get_rag_settings()
-        embed = runtime.gateway.embed
-        settings = runtime.settings
-        self.ingestor = Ingestor(
-            store,
-            self.config,
-            embed=embed if self.config.hybrid else None,
-            embedding_model=runtime.gateway.embedding_route.label(runtime.gateway.embedding_route.embedding_model),
-            today=today,
-        )
-        self.retriever = Retriever(store, self.config, embed=embed, today=today)
-        self.prompt = load_prompt(settings, PROMPT_NAME)
+        self.knowledge = KnowledgeService.over(store, runtime, self.config, today=today)
+        self.store, self.retriever = store, self.knowledge.retriever
+        self.prompt = load_prompt(runtime.settings, PROMPT_NAME)
         self.cache: AnswerCache[Answer] = AnswerCache(self.config.answer_cache_size)
         # Scanning is a pure function of the text, and popular chunks come back query after query.
         self.sanitise = lru_cache(maxsize=SANITISED_CHUNKS_CACHED)(self._sanitise)
@@ -131,12 +121,12 @@ class RagService:
             return replace(hit, cached=True, cost_usd=0.0, audit_seq=seq)
         try:
             with self.runtime.telemetry.span("rag.retrieve", backend=self.config.retrieval_backend):
-                retrieved = self.retriever.search(question, caller.clearance, limit=top_k)
+                retrieved = self.knowledge.search(question, caller.clearance, top_k=top_k)
         except RetrievalLeak as leak:
             self.runtime.record(actor=actor, action="rag.query", decision=f"refused:{leak.control}", details={})
             raise Refused(leak.control, str(leak)) from leak
-        support = max((item.support for item in retrieved if item.support is not None), default=None)
-        if retrieved and support is not None and support < self.config.min_support:
+        if retrieved and not self.knowledge.supported(retrieved):
+            support = max(item.support or 0.0 for item in retrieved)
             details = {"retrieved": [item.chunk.id for item in retrieved], "support": round(support, 3)}
             seq = self.runtime.record(actor=actor, action="rag.query", decision="no-support", details=details)
             reason = f"no retrieved source supports an answer (best support {support:.2f} < {self.config.min_support})"
@@ -211,7 +201,7 @@ class RagService:
     def ingest_folder(
         self, folder: Path, *, prune: bool = True, force: bool = False, actor: str = "cli"
     ) -> IngestReport:
-        report = self.ingestor.ingest_folder(folder, prune=prune, force=force)
+        report = self.knowledge.ingest_folder(folder, prune=prune, force=force)
         self.runtime.record(
             actor=actor,
             action="rag.ingest",
@@ -222,43 +212,32 @@ class RagService:
 
     def ingest_content(self, content: str, format: str, metadata: DocumentMetadata, caller: Caller) -> Outcome:
         """Ingest one document sent over the API; the caller must be cleared for its classification."""
-        where = metadata.id or "document"
-        if len(content) > self.config.max_document_chars:
-            raise ParseError(f"{where}: content is longer than {self.config.max_document_chars} characters")
-        parsed = parse_content(content, format, where=where)
-        metadata = parsed.metadata.merged(metadata)
-        document_id = metadata.id or _derived_id(metadata.title or parsed.title, parsed.text)
-        classification = metadata.classification or self.config.default_classification
-        existing = self.store.get_document(document_id)
-        for label in filter(None, [classification, existing.classification if existing else None]):
-            if not caller.may_see(label):
-                raise IngestDenied(
-                    f"client {caller.client_id!r} (clearance {caller.clearance}) may not write {label} documents"
-                )
-        outcome = self.ingestor.ingest_parsed(
-            parsed, metadata, document_id=document_id, origin="api", source=metadata.source or f"api:{document_id}"
-        )
+        outcome = self.knowledge.ingest_document(content, format, metadata, caller)
+        document = outcome.document or self.knowledge.get_document(outcome.document_id)
+        classification = document.classification if document else self.config.default_classification
         self.runtime.record(
             actor=caller.client_id,
             action="rag.ingest",
             decision=outcome.status,
-            details={"document": document_id, "classification": classification, "duplicate_of": outcome.duplicate_of},
+            details={
+                "document": outcome.document_id,
+                "classification": classification,
+                "duplicate_of": outcome.duplicate_of,
+            },
         )
         return outcome
 
     def delete(self, document_id: str, caller: Caller) -> bool:
         """Delete a document the caller may see; one it may not see is reported as absent."""
-        existing = self.store.get_document(document_id)
-        if existing is None or not caller.may_see(existing.classification):
-            return False
-        deleted = self.store.delete_document(document_id)
-        self.runtime.record(
-            actor=caller.client_id, action="rag.delete", decision="deleted", details={"document": document_id}
-        )
+        deleted = self.knowledge.delete(document_id, caller)
+        if deleted:
+            self.runtime.record(
+                actor=caller.client_id, action="rag.delete", decision="deleted", details={"document": document_id}
+            )
         return deleted
 
     def documents(self, caller: Caller) -> list[DocumentRecord]:
-        return self.store.list_documents(max_rank=CLEARANCE_RANK.get(caller.clearance, -1))
+        return self.knowledge.documents(caller)
 
 
 def _citation(item: Evidence) -> Citation:
@@ -277,8 +256,3 @@ def _citation(item: Evidence) -> Citation:
         stale=item.retrieved.stale,
         quote=" ".join(item.text.split())[:QUOTE_CHARS],
     )
-
-
-def _derived_id(title: str, text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80]
-    return slug or "doc-" + hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -113,3 +113,21 @@ class GatewayError(PlatformError, RuntimeError):
 
 class RouteFailed(PlatformError):
     """One gateway route gave up; the message is the line that ends up in `GatewayError` (internal)."""
+
+
+class MetadataError(PlatformError, ValueError):
+    """Document metadata is missing or wrong; the message names the field and what is accepted."""
+
+
+class ParseError(PlatformError, ValueError):
+    """A document could not be read; the message says why, for the ingest report."""
+
+
+class IngestDenied(PlatformError, PermissionError):
+    """The caller may not write a document at this classification (or overwrite this one)."""
+
+
+class RetrievalLeak(PlatformError, RuntimeError):
+    """A backend returned a chunk the caller may not see; the request is refused, never answered."""
+
+    control = "retrieval.clearance"

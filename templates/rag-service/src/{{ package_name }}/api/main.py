@@ -3,8 +3,8 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ..ingest.parsers import ParseError
 from ..platform.api import create_platform_app
+from ..platform.knowledge.ingest.parsers import ParseError
 from ..service import IngestDenied, RagService
 from .routes import documents, query
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 
-from ...ingest.metadata import DOCUMENT_ID_PATTERN
+from ...platform.knowledge.ingest.metadata import DOCUMENT_ID_PATTERN
 from ...schemas import ERROR_RESPONSES, DocumentIn, DocumentOut, IngestResult
 from ..deps import AdminCaller, IngestCaller, QueryCaller, RagServiceDep
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ..config import RagSettings
 from ..retrieval.models import ChunkRecord, DocumentRecord
 from ..retrieval.retriever import embedding_text
 from ..retrieval.store import ChunkStore
+from ..settings import KnowledgeSettings
 from .chunking import chunk_sections
 from .metadata import DocumentMetadata, MetadataError, document_id_for, read_sidecar, sidecar_path
 from .parsers import FORMATS, ParsedDocument, ParseError, parse_file
@@ -60,12 +60,12 @@ class Outcome:
 
 
 class Ingestor:
-    """Turns parsed documents into index records under the defaults in `RagSettings`."""
+    """Turns parsed documents into index records under the defaults in `KnowledgeSettings`."""
 
     def __init__(
         self,
         store: ChunkStore,
-        config: RagSettings,
+        config: KnowledgeSettings,
         *,
         embed: Embedder | None = None,
         embedding_model: str = "",

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ...errors import ParseError
 from .metadata import DocumentMetadata, MetadataError, parse_metadata, split_front_matter
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
 
-class ParseError(ValueError):
-    """A document could not be read; the message says why, for the ingest report."""
 
 
 @dataclass(frozen=True)

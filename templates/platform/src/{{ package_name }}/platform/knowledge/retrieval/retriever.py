@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..config import RagSettings
+from ...errors import RetrievalLeak
+from ..settings import KnowledgeSettings
 from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter
 from .store import ChunkStore
 
@@ -27,10 +28,6 @@ POOL_PER_RESULT = 4
 Embedder = Callable[[Sequence[str]], list[list[float]]]
 
 
-class RetrievalLeak(RuntimeError):
-    """A backend returned a chunk the caller may not see; the request is refused, never answered."""
-
-    control = "retrieval.clearance"
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ class Retriever:
     def __init__(
         self,
         store: ChunkStore,
-        config: RagSettings,
+        config: KnowledgeSettings,
         *,
         embed: Embedder | None = None,
         today: Callable[[], date] = date.today,

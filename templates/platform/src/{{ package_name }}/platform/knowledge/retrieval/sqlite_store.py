@@ -29,7 +29,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import ENV_PREFIX
 from .analysis import query_terms
 from .bm25 import is_rank_safe, plan_query
 from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
@@ -122,7 +121,8 @@ class SqliteChunkStore:
                 import numpy  # noqa: F401 - the in-memory index's only extra dependency
             except ImportError as error:
                 raise ImportError(
-                    f"{ENV_PREFIX}RAG_MEMORY_INDEX=true needs numpy: pip install numpy, or set it to false"
+                    "the in-memory index (memory_index=true) needs numpy: "
+                    "pip install numpy, or set memory_index to false"
                 ) from error
         self._snapshot: MemoryBm25Index | None = None
         self._snapshot_lock = threading.Lock()  # one synchronous build at a time
@@ -271,7 +271,7 @@ class SqliteChunkStore:
         if chunks > SYNC_REBUILD_CHUNKS:
             with self._builder_lock:
                 if self._builder is None or not self._builder.is_alive():
-                    self._builder = threading.Thread(target=self._rebuild, name="rag-memory-index", daemon=True)
+                    self._builder = threading.Thread(target=self._rebuild, name="knowledge-memory-index", daemon=True)
                     self._builder.start()
             return None
         with self._snapshot_lock:

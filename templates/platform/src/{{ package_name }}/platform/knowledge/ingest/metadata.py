@@ -16,15 +16,14 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from ..platform.auth import CLEARANCES
+from ...errors import MetadataError
+from ...auth import CLEARANCES
 
 DOCUMENT_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,127}$"
 DocumentId = Annotated[str, StringConstraints(pattern=DOCUMENT_ID_PATTERN)]
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
-class MetadataError(ValueError):
-    """Metadata is missing or wrong; the message names the field and what is accepted."""
 
 
 class DocumentMetadata(BaseModel):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ..platform.auth import CLEARANCES
+from ...auth import CLEARANCES
 
 CLEARANCE_RANK = {name: rank for rank, name in enumerate(CLEARANCES)}
 

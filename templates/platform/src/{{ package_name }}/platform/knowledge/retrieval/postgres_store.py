@@ -79,7 +79,7 @@ _DOCUMENT_COLUMNS = (
 class PostgresChunkStore:
     """`ChunkStore` on PostgreSQL; one connection per thread, schema per namespace."""
 
-    def __init__(self, url: str, *, schema: str = "rag_main") -> None:
+    def __init__(self, url: str, *, schema: str = "knowledge_main") -> None:
         self.url = url
         self.schema = sql.Identifier(schema)
         self._local = threading.local()

@@ -1,0 +1,64 @@
+"""Settings of the knowledge service: how documents are chunked, embedded, retrieved and filtered.
+
+A pattern subclasses `KnowledgeSettings` to give its own environment prefix and defaults (the
+retrieval pattern reads `<PROJECT>_RAG_TOP_K` and so on); the platform code only sees these fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ... import ENV_PREFIX
+from ..auth import CLEARANCES
+
+
+class KnowledgeSettings(BaseSettings):
+    """Chunking, retrieval, freshness and governance defaults of one knowledge index."""
+
+    model_config = SettingsConfigDict(env_prefix=f"{ENV_PREFIX}KNOWLEDGE_", env_file=".env", extra="ignore")
+
+    retrieval_backend: Literal["sqlite", "postgres"] = "sqlite"
+    corpus_dir: Path = Path("corpus")
+    top_k: int = Field(default=5, ge=1, le=50)
+    # BM25 and vector results fused by reciprocal rank (vectors from the gateway's embedding model).
+    hybrid: bool = True
+    # At most this many chunks of one document in the top k: big documents do not crowd out small ones.
+    max_chunks_per_document: int = Field(default=2, ge=1)
+    # A caller of `search` may refuse when no hit is this similar to the question (cosine of the
+    # embeddings; calibrated on the tuned split of the real-text eval, benchmarks/bench_knowledge.py).
+    min_support: float = Field(default=0.33, ge=0.0, le=1.0)
+    freshness_days: int = Field(default=365, ge=1)
+    stale_policy: Literal["downrank", "exclude"] = "downrank"
+    stale_penalty: float = Field(default=0.5, gt=0, le=1)
+    chunk_chars: int = Field(default=800, ge=100, le=20_000)
+    chunk_overlap_chars: int = Field(default=120, ge=0)
+    default_classification: str = "internal"
+    default_owner: str = "unassigned"
+    default_permissible_use: list[str] = ["question-answering"]
+    purpose: str = "question-answering"
+    max_document_chars: int = Field(default=2_000_000, ge=1)
+    # SQLite backend: answer searches from an in-memory snapshot (numpy) instead of FTS5 and a scan.
+    memory_index: bool = True
+
+    def env_name(self, field: str) -> str:
+        """The environment variable that sets `field`, for error messages."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+
+    @field_validator("default_classification")
+    @classmethod
+    def _known_classification(cls, value: str) -> str:
+        if value not in CLEARANCES:
+            raise ValueError(f"must be one of {', '.join(CLEARANCES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_half(self) -> KnowledgeSettings:
+        if self.chunk_overlap_chars >= self.chunk_chars // 2:
+            raise ValueError(
+                f"{self.env_name('chunk_overlap_chars')} must be less than half of {self.env_name('chunk_chars')}"
+            )
+        return self
