@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 Hit = RetrievedChunk
 
 
-
-
 class KnowledgeService:
     """Ingest, search, list and delete documents of one index; see the module docstring."""
 

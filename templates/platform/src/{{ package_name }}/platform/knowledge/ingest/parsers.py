@@ -20,8 +20,6 @@ from .metadata import DocumentMetadata, MetadataError, parse_metadata, split_fro
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
 
-
-
 @dataclass(frozen=True)
 class Section:
     heading: str

@@ -28,8 +28,6 @@ POOL_PER_RESULT = 4
 Embedder = Callable[[Sequence[str]], list[list[float]]]
 
 
-
-
 @dataclass(frozen=True)
 class RetrievedChunk:
     """A chunk chosen for the prompt, with its document and why it ranked where it did.
