@@ -13,6 +13,7 @@ import socket
 import threading
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -69,6 +70,7 @@ class _State:
     include_usage: bool
     embedding_dimensions: int
     hang_limit_s: float
+    answer: Callable[[dict[str, Any]], str]
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -82,8 +84,16 @@ class FakeOpenAIServer:
     empty requests get normal, deterministic answers.
     """
 
-    def __init__(self, *, include_usage: bool = True, embedding_dimensions: int = 8, hang_limit_s: float = 5.0) -> None:
-        self._state = _State(include_usage, embedding_dimensions, hang_limit_s)
+    def __init__(
+        self,
+        *,
+        include_usage: bool = True,
+        embedding_dimensions: int = 8,
+        hang_limit_s: float = 5.0,
+        answer: Callable[[dict[str, Any]], str] | None = None,
+    ) -> None:
+        """`answer` replaces the echoing `fake_answer` (e.g. a safety classifier's verdict)."""
+        self._state = _State(include_usage, embedding_dimensions, hang_limit_s, answer or fake_answer)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self._state))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -152,7 +162,7 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
             if fault is not None:
                 self._fail(fault)
             elif self.path.endswith("/chat/completions") and isinstance(body, dict):
-                self._send(200, _completion(body, state.include_usage))
+                self._send(200, _completion(body, state.include_usage, state.answer))
             elif self.path.endswith("/embeddings") and isinstance(body, dict):
                 self._send(200, _embeddings(body, state.embedding_dimensions))
             else:
@@ -184,8 +194,8 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _completion(body: dict[str, Any], include_usage: bool) -> dict[str, Any]:
-    text = fake_answer(body)
+def _completion(body: dict[str, Any], include_usage: bool, answer: Callable[[dict[str, Any]], str]) -> dict[str, Any]:
+    text = answer(body)
     reply: dict[str, Any] = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",

@@ -36,12 +36,21 @@ class Budget(_Strict):
     anomaly_z: float = Field(default=3.0, gt=0)
 
 
+class ModelClassifier(_Strict):
+    """The optional `model_classifier` guard: a safety model served behind the gateway."""
+
+    model: str = Field(min_length=1)
+    on_error: Literal["allow", "block"] = "allow"
+    max_tokens: int = Field(default=16, ge=1, le=256)
+
+
 class Guards(_Strict):
     input: list[str] = ["pii", "secrets", "prompt_injection", "policy"]
     output: list[str] = ["pii", "secrets", "links"]
     pii_action: Literal["redact", "block"] = "redact"
     fail_fast: bool = True
     allowed_link_hosts: list[str] = []  # the `links` output guard removes links and images to other hosts
+    model_classifier: ModelClassifier | None = None  # used when `model_classifier` is listed in input/output
 
 
 class Audit(_Strict):

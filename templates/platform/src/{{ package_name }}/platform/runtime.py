@@ -55,7 +55,9 @@ class Runtime:
     def __init__(self, settings: Settings, governance: Governance) -> None:
         self.settings = settings
         self.governance = governance
-        self.input_guards, self.output_guards = build_pipelines(governance.guards, settings.path(settings.policies_dir))
+        self.input_guards, self.output_guards = build_pipelines(
+            governance.guards, settings.path(settings.policies_dir), gateway=lambda: self.gateway
+        )
         self.pricing = Pricing.load(settings.path(settings.policies_dir) / "pricing.yml")
         self.pricing.require(settings.model)
         self.pricing.require(governance.budget.degrade_to)

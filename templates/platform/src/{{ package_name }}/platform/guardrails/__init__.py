@@ -8,8 +8,10 @@ Guards: `pii` (redact/block personal data), `secrets` (credentials), `prompt_inj
 (jailbreaks, obfuscated or base64-wrapped; `scan_context` for retrieved documents) and
 `policy` (denied topics, terms and patterns from `policies/denied_*.yml`); on output, `links`
 (links and images to hosts not on `guards.allowed_link_hosts` are removed: the Markdown-image beacon).
+Optional, off by default: `model_classifier`, a safety model asked through the gateway.
 """
 
+from .classifier import ModelClassifierGuard
 from .injection import PromptInjectionGuard, neutralise_context, scan_context
 from .links import LinkGuard
 from .pii import PiiGuard
@@ -30,6 +32,7 @@ __all__ = [
     "GuardResult",
     "GuardsConfig",
     "LinkGuard",
+    "ModelClassifierGuard",
     "OutputGuard",
     "PiiGuard",
     "PipelineResult",

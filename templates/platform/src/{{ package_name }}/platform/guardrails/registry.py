@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from ..errors import ConfigError
+from ..gateway import Gateway
+from .classifier import ModelClassifierGuard
 from .injection import PromptInjectionGuard
 from .links import LinkGuard
 from .pii import PiiGuard
@@ -29,6 +31,15 @@ class GuardsConfig(Protocol):
     pii_action: Literal["redact", "block"]
     fail_fast: bool
     allowed_link_hosts: list[str]
+    model_classifier: ClassifierConfig | None
+
+
+class ClassifierConfig(Protocol):
+    """`guards.model_classifier` (`governance.ModelClassifier` satisfies this)."""
+
+    model: str
+    on_error: Literal["allow", "block"]
+    max_tokens: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +49,31 @@ class GuardContext:
     pii_action: Literal["redact", "block"]
     policies_dir: Path
     allowed_link_hosts: tuple[str, ...] = ()
+    classifier: ClassifierConfig | None = None
+    gateway: Callable[[], Gateway] | None = None  # lazy: the runtime builds its gateway on first use
+
+
+def _model_classifier(context: GuardContext) -> ModelClassifierGuard:
+    if context.classifier is None:
+        raise ConfigError(
+            "governance.yml: guards.model_classifier: the model_classifier guard needs "
+            "`model_classifier: {model: <safety model served at the OpenAI-compatible endpoint>}`"
+        )
+    if context.gateway is None:
+        raise ConfigError("governance.yml: guards.model_classifier: no model gateway to reach the classifier with")
+    return ModelClassifierGuard(
+        gateway=context.gateway,
+        model=context.classifier.model,
+        on_error=context.classifier.on_error,
+        max_tokens=context.classifier.max_tokens,
+    )
 
 
 GuardFactory = Callable[[GuardContext], OutputGuard]
 
 GUARDS: dict[str, GuardFactory] = {
     "links": lambda context: LinkGuard(allowed_hosts=context.allowed_link_hosts),
+    "model_classifier": _model_classifier,
     "pii": lambda context: PiiGuard(action=context.pii_action),
     "policy": lambda context: PolicyGuard(rules=tuple(load_policies(context.policies_dir))),
     "prompt_injection": lambda context: PromptInjectionGuard(),
@@ -63,12 +93,19 @@ def _build(names: list[str], setting: str, context: GuardContext, fail_fast: boo
     return GuardPipeline(guards, fail_fast=fail_fast)
 
 
-def build_pipelines(guards_config: GuardsConfig, policies_dir: Path) -> tuple[GuardPipeline, GuardPipeline]:
-    """(input pipeline, output pipeline) as governance.yml's `guards:` block describes them."""
+def build_pipelines(
+    guards_config: GuardsConfig, policies_dir: Path, *, gateway: Callable[[], Gateway] | None = None
+) -> tuple[GuardPipeline, GuardPipeline]:
+    """(input pipeline, output pipeline) as governance.yml's `guards:` block describes them.
+
+    `gateway` returns the model gateway; only the optional `model_classifier` guard calls it.
+    """
     context = GuardContext(
         pii_action=guards_config.pii_action,
         policies_dir=policies_dir,
         allowed_link_hosts=tuple(guards_config.allowed_link_hosts),
+        classifier=guards_config.model_classifier,
+        gateway=gateway,
     )
     return (
         _build(guards_config.input, "input", context, guards_config.fail_fast),
