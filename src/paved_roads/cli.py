@@ -7,9 +7,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from .generate import PATTERNS, TEMPLATE_ROOT, AnswerError, generate
+from .generate import PATTERNS, AnswerError, generate
+from .git_repo import DirtyTreeError, GitError
 from .links import LinkError, sync_links, unreached_files
 from .project_env import ProjectEnv
+from .release import ReleaseError, check_release, tag_release
+from .template_checkout import NoCheckoutError, resolve_template
+from .update import UpdateError, update_project
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -21,8 +25,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return 2
         shutil.rmtree(dest)
     data = {"pattern": args.pattern}
+    template = resolve_template(args.template, fallback=True)
+    print(f"==> {template.describe()}")
     print(f"==> generating {args.pattern} into {dest}")
-    generate(dest, data=data)
+    generate(dest, template=template.root, data=data)
     env = ProjectEnv(dest)
     print("==> installing it into its own virtualenv (.venv)")
     env.install()
@@ -44,14 +50,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_link(args: argparse.Namespace) -> int:
     """Create the symlinks that give every pattern the one platform layer."""
-    templates = TEMPLATE_ROOT / "templates"
+    template = resolve_template(args.template)
+    print(template.describe())
+    templates = template.root / "templates"
     report = sync_links(templates, dry_run=args.check)
     missing = unreached_files(templates) if not args.check else []
     for path in report.created:
-        print(("missing link: " if args.check else "linked: ") + str(path.relative_to(TEMPLATE_ROOT)))
+        print(("missing link: " if args.check else "linked: ") + str(path.relative_to(template.root)))
     if missing:
         print("unreached platform files: " + ", ".join(missing), file=sys.stderr)
     return 1 if (args.check and report.created) or missing else 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    """Check that pyproject.toml, CHANGELOG.md and copier.yml agree (check), or tag the release (tag)."""
+    template = resolve_template(args.template)
+    print(template.describe())
+    if args.action == "tag":
+        print(f"tagged {tag_release(template.root)}")
+        return 0
+    problems = check_release(template.root)
+    for problem in problems:
+        print(f"release check: {problem}", file=sys.stderr)
+    if not problems:
+        print("ok: version, changelog and migrations agree")
+    return 1 if problems else 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    """Update one generated project in place; report conflicts, skipped changes and carried renames."""
+    project = args.project.resolve()
+    print(f"project: {project}")
+    result = update_project(project, to=args.to, use_stash=args.stash)
+    body = result.markdown()
+    print(body, end="")
+    if args.report_md:
+        args.report_md.parent.mkdir(parents=True, exist_ok=True)
+        args.report_md.write_text(body)
+    if args.report_json:
+        import json
+
+        args.report_json.parent.mkdir(parents=True, exist_ok=True)
+        args.report_json.write_text(json.dumps(result.to_dict(), indent=2, default=str))
+    return 0
 
 
 def _slug(project: Path) -> str:
@@ -68,14 +109,37 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--pattern", choices=PATTERNS, default="rag-service")
     demo.add_argument("--dest", type=Path, default=Path("demo"))
     demo.add_argument("--force", action="store_true", help="replace an existing destination")
+    demo.add_argument("--template", type=Path, help="template checkout (default: the one you are in)")
     demo.set_defaults(func=cmd_demo)
     link = sub.add_parser("link", help=cmd_link.__doc__)
     link.add_argument("--check", action="store_true", help="only report missing links (exit 1 if any)")
+    link.add_argument("--template", type=Path, help="template checkout (default: the one you are in)")
     link.set_defaults(func=cmd_link)
+    release = sub.add_parser("release", help=cmd_release.__doc__)
+    release.add_argument("action", choices=("check", "tag"))
+    release.add_argument("--template", type=Path, help="template checkout (default: the one you are in)")
+    release.set_defaults(func=cmd_release)
+    update = sub.add_parser("update", help=cmd_update.__doc__)
+    update.add_argument("project", type=Path, nargs="?", default=Path("."))
+    update.add_argument("--to", help="template release to update to (default: the newest)")
+    update.add_argument("--stash", action="store_true", help="set uncommitted changes aside and restore them after")
+    update.add_argument("--report-md", type=Path, help="write the Markdown report (pull-request body) here")
+    update.add_argument("--report-json", type=Path, help="write the JSON report here")
+    update.set_defaults(func=cmd_update)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (AnswerError, LinkError) as error:
+    except (
+        AnswerError,
+        LinkError,
+        NoCheckoutError,
+        ReleaseError,
+        UpdateError,
+        DirtyTreeError,
+        GitError,
+        FileNotFoundError,
+        ValueError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
