@@ -7,6 +7,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from .fleet.commands import add_fleet_commands
+from .fleet.manifest import ManifestError
 from .generate import PATTERNS, AnswerError, generate
 from .git_repo import DirtyTreeError, GitError
 from .links import LinkError, sync_links, unreached_files
@@ -126,12 +128,14 @@ def main(argv: list[str] | None = None) -> int:
     update.add_argument("--report-md", type=Path, help="write the Markdown report (pull-request body) here")
     update.add_argument("--report-json", type=Path, help="write the JSON report here")
     update.set_defaults(func=cmd_update)
+    add_fleet_commands(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (
         AnswerError,
         LinkError,
+        ManifestError,
         NoCheckoutError,
         ReleaseError,
         UpdateError,

@@ -64,8 +64,12 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
     @app.command()
     def check() -> None:
         """Validate settings, governance.yml, pricing and guard configuration."""
+        from .gate.repo_facts import skipped_template_changes
+
         runtime = open_runtime()
         typer.echo(f"ok: {runtime.governance.feature} ({runtime.governance.risk_tier} tier) configuration is valid")
+        for line in skipped_template_changes(runtime.settings.project_root):
+            typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
         runtime.close()
 
     @audit.command("verify")

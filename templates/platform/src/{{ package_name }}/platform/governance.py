@@ -65,6 +65,10 @@ class Evals(_Strict):
     regression_tolerance: float = Field(default=0.02, ge=0)
 
 
+class TemplatePolicy(_Strict):
+    max_versions_behind: int = Field(default=1, ge=0)
+
+
 class Governance(_Strict):
     version: int = 1
     feature: str
@@ -78,6 +82,7 @@ class Governance(_Strict):
     audit: Audit = Audit()
     human_in_the_loop: bool = False
     evals: Evals = Evals()
+    template: TemplatePolicy = TemplatePolicy()
 
     @model_validator(mode="after")
     def _tier_minimums(self) -> Governance:

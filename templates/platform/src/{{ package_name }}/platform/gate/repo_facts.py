@@ -19,6 +19,7 @@ from .git import base_release, newest_tag, project_files
 ROLLBACK_PLAN = Path("docs/rollback-plan.md")
 ROLLBACK_SECTIONS = ("Trigger", "How", "Data", "Owner", "Tested on")
 TEMPLATE_MARKER = "<!-- TEMPLATE:"
+SKIPPED_TEMPLATE_CHANGES = ".copier-skipped.yml"
 _TODO = re.compile(r"\bTODO\b")
 # Code whose change makes earlier test results stale.
 _TESTED_DIRS = ("src", "tests")
@@ -143,6 +144,25 @@ def codeowners(root: Path) -> dict[str, Any]:
                 "evidence": [{"file": path, "sha256": sha256_of(candidate), "figure": figure}],
             }
     return {"found": False, "path": "CODEOWNERS", "owners": [], "evidence": []}
+
+
+def skipped_template_changes(root: Path) -> list[str]:
+    """Template changes not taken because the file was deleted here (`.copier-skipped.yml`), one line each.
+
+    `paved-roads update` records them; an entry counts until the file is restored (change taken)
+    or its `declined` says why the team keeps the file deleted.
+    """
+    path = root / SKIPPED_TEMPLATE_CHANGES
+    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("skipped") if path.is_file() else None
+    lines = []
+    for entry in entries or []:
+        if not isinstance(entry, dict) or entry.get("declined") or (root / str(entry.get("path"))).exists():
+            continue
+        lines.append(
+            f"template change skipped, file deleted here: {entry.get('path')} ({entry.get('from')} -> "
+            f"{entry.get('to')}); restore it, or say why in `declined` in {SKIPPED_TEMPLATE_CHANGES}"
+        )
+    return lines
 
 
 def template_drift(root: Path, *, timeout_s: float = 5.0) -> dict[str, Any]:
