@@ -95,8 +95,12 @@ def test_skipped_changes_are_listed_before_and_after_the_update(
 def real(template_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("real-drift")
     template = snapshot_template(template_root, root / "template", tag="v1.0.0")
-    project = generate(root / "project", template=template, vcs_ref="v1.0.0", data={"risk_tier": "high",
-                       "owners": ["@acme/lead", "@acme/reviewer"]})
+    project = generate(
+        root / "project",
+        template=template,
+        vcs_ref="v1.0.0",
+        data={"risk_tier": "high", "owners": ["@acme/lead", "@acme/reviewer"]},
+    )
     git(project, "init", "-q", "-b", "main")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "generated")

@@ -54,7 +54,8 @@ def fleet(template_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
             add(f"{pattern}-{tier}", bases.v1[(pattern, tier)], "updated", _runbook)
     v1 = bases.v1
     add("own-make-target", v1[("rag-service", "low")], "updated", _own_make_target)
-    add("own-pricing", v1[("approval-workflow", "medium")], "updated", lambda p: append(p / "policies/pricing.yml", "# ours\n"))
+    pricing = lambda p: append(p / "policies/pricing.yml", "# our price list note\n")  # noqa: E731
+    add("own-pricing", v1[("approval-workflow", "medium")], "updated", pricing)
     add(
         "renamed-doc",
         v1[("copilot-evidence", "low")],

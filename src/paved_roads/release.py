@@ -54,8 +54,10 @@ def check_release(root: Path) -> list[str]:
     except ValueError as error:
         return [*problems, str(error)]
     released = [e for e in entries if e.version.lower() != "unreleased"]
-    if entries and entries[0].version.lower() != "unreleased" and any(
-        e.version.lower() == "unreleased" for e in entries
+    if (
+        entries
+        and entries[0].version.lower() != "unreleased"
+        and any(e.version.lower() == "unreleased" for e in entries)
     ):
         problems.append("CHANGELOG.md: [Unreleased] must be the first section")
     if not released:

@@ -74,7 +74,7 @@ def render(source: str, ref: str, answers: dict[str, Any], only: list[str] | Non
 def _clone(source: str, tag: str) -> Path:
     target = Path(tempfile.mkdtemp(prefix="paved-roads-template-"))
     done = subprocess.run(
-        ["git", "clone", "--quiet", "--depth", "1", "--branch", tag, "--no-checkout", expand_source(source), str(target)],
+        ["git", "clone", "--quiet", "--depth", "1", "--branch", tag, "--no-checkout", expand_source(source), target],
         capture_output=True,
         text=True,
     )

@@ -43,7 +43,7 @@ def resolve_template(explicit: Path | None, *, cwd: Path | None = None, fallback
     if explicit is not None:
         root = explicit.resolve()
         if not is_template_checkout(root):
-            raise NoCheckoutError(f"--template {explicit}: not a paved-roads checkout (no copier.yml + templates/platform)")
+            raise NoCheckoutError(f"--template {explicit}: no copier.yml + templates/platform there")
         return TemplateChoice(root, "--template")
     here = (cwd or Path.cwd()).resolve()
     found = enclosing_checkout(here)

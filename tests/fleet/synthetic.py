@@ -68,7 +68,8 @@ def build_template(root: Path, tag: str = "1.0.0") -> Path:
             (folder / name).symlink_to(f"../platform/{name}")
         for name in ("core.py", "gate.py", "audit.py"):
             (folder / "src" / "{{ package }}" / name).symlink_to(f"../../../platform/src/{{{{ package }}}}/{name}")
-        (folder / "{{ _copier_conf.answers_file }}.jinja").symlink_to("../platform/{{ _copier_conf.answers_file }}.jinja")
+        answers_link = "{{ _copier_conf.answers_file }}.jinja"
+        (folder / answers_link).symlink_to(f"../platform/{answers_link}")
         for rel, text in PATTERN_FILES.items():
             (folder / rel).write_text(text.replace("app line", f"{pattern} app line"))
     git(root, "init", "-q", "-b", "main")

@@ -213,9 +213,10 @@ def _open_pull_request(copy: Path, repo: Repo, outcome: RepoOutcome, title: str,
         capture_output=True,
         text=True,
     )
-    outcome.notes.append(
-        f"pull request: {done.stdout.strip()}" if done.returncode == 0 else f"gh pr create failed: {done.stderr.strip()}"
-    )
+    if done.returncode == 0:
+        outcome.notes.append(f"pull request: {done.stdout.strip()}")
+    else:
+        outcome.notes.append(f"gh pr create failed: {done.stderr.strip()}")
 
 
 def run_fleet(
