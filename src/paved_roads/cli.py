@@ -7,7 +7,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from .fleet.commands import add_fleet_commands
+from .adopt import AdoptError, apply_plan, plan_adoption
+from .fleet.commands import add_fleet_commands, add_relocate_command
 from .fleet.manifest import ManifestError
 from .generate import PATTERNS, AnswerError, generate
 from .git_repo import DirtyTreeError, GitError
@@ -97,6 +98,30 @@ def cmd_update(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_adopt(args: argparse.Namespace) -> int:
+    """Bring an existing repo (hand-made, or Cookiecutter + cruft) under the template, pinned to its best match."""
+    import yaml
+
+    template = resolve_template(args.template, fallback=True)
+    source = args.source or str(template.root)
+    print(f"==> {template.describe()}; recorded source: {source}")
+    data = {}
+    for item in args.data:
+        key, _, value = item.partition("=")
+        if not key or not _:
+            raise AdoptError(f"--data {item!r}: use KEY=VALUE")
+        data[key] = yaml.safe_load(value)
+    plan = plan_adoption(args.path, source=source, pattern=args.pattern, data=data, version=args.version)
+    print(plan.summary())
+    print(plan.diff(limit=args.diff_lines))
+    if not args.yes:
+        print("nothing written: rerun with --yes to apply (one commit; the repo is untouched if anything fails)")
+        return 0
+    commit = apply_plan(plan, use_stash=args.stash)
+    print(f"adopted: commit {commit[:12]}; later updates are three-way merges from {plan.release.tag}")
+    return 0
+
+
 def _slug(project: Path) -> str:
     import yaml
 
@@ -129,10 +154,23 @@ def main(argv: list[str] | None = None) -> int:
     update.add_argument("--report-json", type=Path, help="write the JSON report here")
     update.set_defaults(func=cmd_update)
     add_fleet_commands(sub)
+    add_relocate_command(sub)
+    adopt = sub.add_parser("adopt", help=cmd_adopt.__doc__)
+    adopt.add_argument("path", type=Path)
+    adopt.add_argument("--pattern", choices=PATTERNS, required=True)
+    adopt.add_argument("--template", type=Path, help="template checkout (default: the one you are in)")
+    adopt.add_argument("--source", help="template location to record (default: the checkout's path); a git URL")
+    adopt.add_argument("--version", help="pin to this release instead of the best-matching one")
+    adopt.add_argument("--data", action="append", default=[], help="KEY=VALUE answer (repeatable)")
+    adopt.add_argument("--yes", action="store_true", help="apply the plan (default: only show it)")
+    adopt.add_argument("--stash", action="store_true", help="stash uncommitted changes and restore them after")
+    adopt.add_argument("--diff-lines", type=int, default=200, help="lines of the diff to show")
+    adopt.set_defaults(func=cmd_adopt)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (
+        AdoptError,
         AnswerError,
         LinkError,
         ManifestError,

@@ -49,7 +49,9 @@ def _escape(path: str) -> str:
     return re.sub(r"([\[\]*?!#\\])", r"\\\1", path)
 
 
-def render(source: str, ref: str, answers: dict[str, Any], only: list[str] | None = None) -> dict[str, bytes]:
+def render(
+    source: str, ref: str, answers: dict[str, Any], only: list[str] | None = None, keep_answers: bool = False
+) -> dict[str, bytes]:
     """What `source` at `ref` renders for `answers` (path -> bytes); `only` limits it to those paths."""
     from copier import run_copy
 
@@ -66,7 +68,8 @@ def render(source: str, ref: str, answers: dict[str, Any], only: list[str] | Non
             exclude=exclude,
         )
         files = read_tree(Path(tmp))
-    files.pop(ANSWERS_FILE, None)
+    if not keep_answers:
+        files.pop(ANSWERS_FILE, None)
     return files
 
 

@@ -141,3 +141,52 @@ def add_fleet_commands(sub: argparse._SubParsersAction) -> None:
     drift_cmd.add_argument("project", type=Path, nargs="?", default=Path("."))
     drift_cmd.add_argument("--no-preview", action="store_true", help="do not render what the next update skips")
     drift_cmd.set_defaults(func=cmd_drift)
+
+
+def cmd_relocate(args: argparse.Namespace) -> int:
+    """Point projects (paths, or every repo of --manifest) at a new template location; commits the change."""
+    import subprocess
+
+    from ..relocate import RelocateError, relocate_project
+
+    targets: list[tuple[str, Path, bool]] = [(str(p), p, True) for p in args.projects]
+    if args.manifest:
+        for repo in load_manifest(args.manifest):
+            if repo.is_local:
+                targets.append((repo.name, Path(repo.url), True))
+            else:
+                copy = args.workdir.resolve() / "relocate" / repo.name
+                subprocess.run(["rm", "-rf", str(copy)], check=True)
+                subprocess.run(["git", "clone", "--quiet", "--branch", repo.branch, repo.url, str(copy)], check=True)
+                targets.append((repo.name, copy, False))
+    if not targets:
+        print("error: name projects or pass --manifest", file=sys.stderr)
+        return 2
+    failed = 0
+    for name, path, in_place in targets:
+        try:
+            old = relocate_project(path, args.new_source, use_stash=args.stash)
+        except (RelocateError, FileNotFoundError, ValueError) as error:
+            print(f"{name}: error: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        where = "committed" if in_place else f"committed in {path}"
+        if not in_place and args.push:
+            from ..git_repo import git
+
+            git(path, "push", "--quiet", "origin", f"HEAD:{args.branch}")
+            where = f"pushed to {args.branch}"
+        print(f"{name}: {old} -> {args.new_source} ({where})")
+    return 1 if failed else 0
+
+
+def add_relocate_command(sub: argparse._SubParsersAction) -> None:
+    relocate = sub.add_parser("relocate", help=cmd_relocate.__doc__)
+    relocate.add_argument("new_source", help="the template's new git URL (or absolute path)")
+    relocate.add_argument("projects", type=Path, nargs="*", help="project checkouts to move")
+    relocate.add_argument("--manifest", type=Path, help="move every repo of this fleet manifest")
+    relocate.add_argument("--workdir", type=Path, default=Path(".fleet"), help="working copies for git-URL repos")
+    relocate.add_argument("--push", action="store_true", help="push git-URL repos' change (never by default)")
+    relocate.add_argument("--branch", default="paved-roads/relocate", help="branch pushed with --push")
+    relocate.add_argument("--stash", action="store_true", help="stash uncommitted changes and restore them after")
+    relocate.set_defaults(func=cmd_relocate)
