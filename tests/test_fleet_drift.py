@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from controls.projects import git, snapshot_template
+from copier import run_update
 from fleet.synthetic import build_template, clone_project, generate_project
 
 from paved_roads.cli import main
@@ -89,6 +90,22 @@ def test_skipped_changes_are_listed_before_and_after_the_update(
     (project / ".copier-skipped.yml").write_text(yaml.safe_dump(data))
     main(["drift", str(project)])
     assert "skipped" not in capsys.readouterr().out, "a declined skip is no longer listed"
+
+
+def test_a_change_dropped_by_plain_copier_update_is_still_listed(
+    synthetic, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Renovate or a hand-run `copier update` records nothing; drift finds the skip by rendering."""
+    project = clone_project(synthetic[1], tmp_path / "p")
+    (project / "src/demo/core.py").unlink()
+    _with_governance(project, "low", 3)
+    run_update(str(project), vcs_ref="1.2.0", defaults=True, overwrite=True, quiet=True)
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "copier update")
+    assert not (project / ".copier-skipped.yml").exists()
+    main(["drift", str(project)])
+    out = capsys.readouterr().out
+    assert "template change skipped, file deleted here: src/demo/core.py (1.0.0 -> 1.2.0)" in out
 
 
 @pytest.fixture(scope="module")

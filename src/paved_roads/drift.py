@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .git_repo import is_git_url
-from .render import load_answers, render
+from .git_repo import git, is_git_url
+from .render import ANSWERS_FILE, load_answers, render
 from .update import SKIPPED_FILE
 from .versions import latest, newer_than
 
@@ -30,16 +30,20 @@ def allowed_behind(governance: dict[str, Any], tier: str | None) -> int:
     return DEFAULT_ALLOWED.get(tier or "", 1)
 
 
+def _skip_entries(project: Path) -> list[dict]:
+    path = project / SKIPPED_FILE
+    data = (yaml.safe_load(path.read_text()) if path.is_file() else None) or {}
+    return [e for e in data.get("skipped", []) if isinstance(e, dict)]
+
+
+def declined_paths(project: Path) -> set[str]:
+    return {str(e.get("path")) for e in _skip_entries(project) if e.get("declined")}
+
+
 def recorded_skips(project: Path) -> list[dict]:
     """Entries of `.copier-skipped.yml` the team has neither taken nor declined."""
-    path = project / SKIPPED_FILE
-    if not path.is_file():
-        return []
-    data = yaml.safe_load(path.read_text()) or {}
     return [
-        e
-        for e in data.get("skipped", [])
-        if isinstance(e, dict) and not e.get("declined") and not (project / str(e.get("path"))).exists()
+        e for e in _skip_entries(project) if not e.get("declined") and not (project / str(e.get("path"))).exists()
     ]
 
 
@@ -103,16 +107,40 @@ def drift(project: Path, *, preview: bool = True) -> Drift:
     result.behind = [r.tag for r in newer_than(current, source)]
     if result.behind:
         result.verdict = "too-far" if len(result.behind) > result.allowed else "behind"
-        if preview and newest is not None:
-            result.pending = _pending_skips(project, source, current, newest.tag, answers)
+    if preview:
+        _skips_by_rendering(project, source, current, result.newest if result.behind else None, answers, result)
     return result
 
 
-def _pending_skips(project: Path, source: str, current: str, newest: str, answers: dict) -> list[str]:
-    """Files this project deleted whose template text changes between its version and the newest."""
+def _skips_by_rendering(project: Path, source: str, current: str, newest: str | None, answers: dict, result) -> None:
+    """Template changes to files deleted here, found by rendering, whoever ran the updates.
+
+    Past skips: a file deleted while the project was on release A whose text at the current release
+    differs from A's (an update since then dropped the change: plain `copier update`, Renovate and
+    `paved-roads update` alike). Pending: the text at the newest release differs from the current one.
+    """
     then = render(source, current, answers)
-    missing = sorted(p for p in then if not (project / p).exists())
+    declined = declined_paths(project)
+    missing = sorted(p for p in then if not (project / p).exists() and p not in declined)
     if not missing:
-        return []
-    now = render(source, newest, answers, only=missing)
-    return [p for p in missing if p in now and now[p] != then[p]]
+        return
+    if newest:
+        now = render(source, newest, answers, only=missing)
+        result.pending = [p for p in missing if p in now and now[p] != then[p]]
+    recorded = {str(e.get("path")) for e in result.recorded}
+    deleted_at: dict[str, list[str]] = {}
+    answers_at: dict[str, dict] = {}
+    for path in missing:
+        commit = git(project, "log", "-1", "--diff-filter=D", "--format=%H", "--", path, check=False).strip()
+        if not commit or path in recorded:
+            continue
+        answers_then = yaml.safe_load(git(project, "show", f"{commit}:{ANSWERS_FILE}", check=False) or "{}") or {}
+        version = str(answers_then.get("_commit") or "")
+        if version and version != current:
+            deleted_at.setdefault(version, []).append(path)
+            answers_at[version] = {**answers, **{k: v for k, v in answers_then.items() if not k.startswith("_")}}
+    for version, paths in sorted(deleted_at.items()):
+        old = render(source, version, answers_at[version], only=paths)
+        for path in paths:
+            if path in old and old[path] != then[path]:
+                result.recorded.append({"path": path, "from": version, "to": current, "declined": None})
