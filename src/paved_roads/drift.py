@@ -42,9 +42,7 @@ def declined_paths(project: Path) -> set[str]:
 
 def recorded_skips(project: Path) -> list[dict]:
     """Entries of `.copier-skipped.yml` the team has neither taken nor declined."""
-    return [
-        e for e in _skip_entries(project) if not e.get("declined") and not (project / str(e.get("path"))).exists()
-    ]
+    return [e for e in _skip_entries(project) if not e.get("declined") and not (project / str(e.get("path"))).exists()]
 
 
 @dataclass
