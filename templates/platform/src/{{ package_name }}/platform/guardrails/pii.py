@@ -95,7 +95,7 @@ def _emails(text: str) -> Iterable[Finding]:
 
 
 def _in_url(text: str, start: int) -> bool:
-    """`scheme://user:pass@host`: the `pass@host` is a URL's credentials (the secrets guard's), not an e-mail."""
+    """A URL's `user:pass@host` part: `pass@host` is its credentials (the secrets guard's), not an e-mail."""
     token_start = start
     while token_start > 0 and start - token_start < 256 and not text[token_start - 1].isspace():
         token_start -= 1
