@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from controls.projects import (
+    AUTHOR,
+    OUTSIDER,
     OWNERS,
     TEST_SUBSET,
     Project,
@@ -27,6 +29,7 @@ from controls.projects import (
     git,
     output,
     snapshot_template,
+    ssh_sign,
 )
 
 FAKE_CLOUD_KEY = "AKIA" + "Z3MBPT4EXQ7LW2NB"  # assembled at run time: this file holds no key
@@ -176,9 +179,61 @@ def rollback_plan_removed(project: Project) -> None:
 
 
 def one_reviewer(project: Project) -> None:
-    first = sorted((project.path / "docs" / "reviews").glob("*.yml"))[0]
+    first = project.reviews()[0]
     first.unlink()
+    first.with_name(first.name + ".sig").unlink()
     project.commit("drop a review")
+
+
+def _signature(record: Path) -> Path:
+    return record.with_name(record.name + ".sig")
+
+
+def unsigned_reviews_by_the_author(project: Project) -> None:
+    """What `review --reviewer` let anyone do: the author writes both owners' approvals, unsigned."""
+    for record in project.reviews():
+        _signature(record).unlink()
+    project.commit("record owner reviews")
+
+
+def author_signs_as_an_owner(project: Project) -> None:
+    """The author re-signs an owner's (current, well-formed) approval with the author's own key."""
+    record = project.reviews()[-1]
+    _signature(record).write_bytes(ssh_sign(record.read_bytes(), project.keys[AUTHOR]))
+    project.commit("re-sign a review")
+
+
+def review_of_an_older_commit(project: Project) -> None:
+    """Both owners approved; the author pushes one more commit afterwards."""
+    readme = project.path / "README.md"
+    readme.write_text(readme.read_text() + "\nOne more paragraph after the reviews.\n")
+    project.commit("docs: one more paragraph")
+
+
+def non_owner_review(project: Project) -> None:
+    """An outsider's genuinely signed approval replaces an owner's."""
+    first, second = project.reviews()
+    text = second.read_text().replace(OWNERS["high"][1], OUTSIDER)
+    forged = second.with_name(f"outsider-{second.name}")
+    forged.write_text(text)
+    _signature(forged).write_bytes(ssh_sign(text.encode(), project.keys[OUTSIDER]))
+    second.unlink()
+    _signature(second).unlink()
+    project.commit("outsider review")
+
+
+def same_owner_twice(project: Project) -> None:
+    """One owner signs two approvals; the other owner's is gone."""
+    lead = next(r for r in project.reviews() if OWNERS["high"][0].strip("@").replace("/", "-") in r.name)
+    for record in project.reviews():
+        if record != lead:
+            record.unlink()
+            _signature(record).unlink()
+    text = lead.read_text() + "# second look\n"
+    again = lead.with_name(f"again-{lead.name}")
+    again.write_text(text)
+    _signature(again).write_bytes(ssh_sign(text.encode(), project.keys[OWNERS["high"][0]]))
+    project.commit("a second approval by the same owner")
 
 
 def hitl_off(project: Project) -> None:
@@ -209,6 +264,7 @@ class Defect:
     control: str
     tier: str
     inject: Callable[[Project], None]
+    reason: str = ""  # words the FAIL line must show, when the control has several ways to fail
 
     @property
     def id(self) -> str:
@@ -230,7 +286,12 @@ DEFECTS = [
     Defect("medium.no_regression", "medium", slightly_worse_answers),
     Defect("medium.shadow_test", "medium", worse_candidate),
     Defect("medium.rollback_plan", "medium", rollback_plan_removed),
-    Defect("high.independent_review", "high", one_reviewer),
+    Defect("high.independent_review", "high", one_reviewer, "1 of 2 independent owner approvals"),
+    Defect("high.independent_review", "high", unsigned_reviews_by_the_author, "signature: not signed"),
+    Defect("high.independent_review", "high", author_signs_as_an_owner, "signed with a key"),
+    Defect("high.independent_review", "high", review_of_an_older_commit, "README.md changed since"),
+    Defect("high.independent_review", "high", non_owner_review, f"{OUTSIDER} is not an owner"),
+    Defect("high.independent_review", "high", same_owner_twice, "1 of 2 independent owner approvals"),
     Defect("high.human_in_the_loop", "high", hitl_off),
     Defect("high.audit_hmac", "high", hmac_off),
     Defect("high.decision_records", "high", incomplete_decision_record),
@@ -258,6 +319,7 @@ def test_gate_fails_naming_the_control(clean, tmp_path: Path, defect: Defect) ->
     assert done.returncode != 0, f"{defect.id}: the gate passed\n{output(done)}"
     assert defect.control in failing_controls(done), f"{defect.id}: {defect.control} did not fail\n{output(done)}"
     assert defect.control in done.stderr.splitlines()[-1], "the closing error line must name the control"
+    assert defect.reason in done.stdout, f"{defect.id}: the FAIL line does not say {defect.reason!r}\n{output(done)}"
 
 
 @pytest.mark.xdist_group("controls-low")

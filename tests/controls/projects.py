@@ -2,9 +2,10 @@
 
 A clean project is what a team has after doing the work its tier asks for: generated from a
 tagged template, committed, tests and evals run, a shadow test, a filled-in rollback plan
-(medium+) and two independent owner reviews (high). Each defect test copies it (without its
-virtualenv: the copy runs with the clean project's interpreter and its own `src/` first on
-PYTHONPATH), injects one defect, and runs the copy's gate.
+(medium+) and two independent owner reviews (high), signed with the owners' real SSH keys (listed
+in `policies/allowed_signers`; the author's and an outsider's keys exist too, for forgeries). Each
+defect test copies it (without its virtualenv: the copy runs with the clean project's interpreter
+and its own `src/` first on PYTHONPATH), injects one defect, and runs the copy's gate.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -23,6 +24,7 @@ from paved_roads.project_env import ProjectEnv
 
 TEMPLATE_VERSION = "v1.0.0"
 AUTHOR = "@feature-dev"  # the change author: not an owner, so owner reviews are independent
+OUTSIDER = "@mallory"  # neither author nor owner
 OWNERS = {
     "low": ["@acme/feature-lead"],
     "medium": ["@acme/feature-lead"],
@@ -73,6 +75,7 @@ class Project:
     python: Path
     slug: str
     package: str
+    keys: dict[str, Path] = field(default_factory=dict)  # handle -> private SSH key (outside the project)
 
     def run(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
         """`python -m <package> <args>` in this project, importing this project's own `src/`."""
@@ -107,7 +110,7 @@ class Project:
     def copy(self, destination: Path) -> Project:
         """A copy to break: same files, git history and var/ (evals, audit log, ledger), no virtualenv."""
         shutil.copytree(self.path, destination, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
-        return Project(destination, self.python, self.slug, self.package)
+        return Project(destination, self.python, self.slug, self.package, self.keys)
 
     # -- editing helpers used by defect injections --------------------------------------------
 
@@ -121,8 +124,29 @@ class Project:
         git(self.path, "add", "-A")
         git(self.path, "commit", "-q", "-m", message)
 
+    def reviews(self) -> list[Path]:
+        return sorted((self.path / "docs" / "reviews").glob("*.yml"))
+
     def audit_db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path / "var" / "audit.sqlite3")
+
+
+def ssh_keypair(folder: Path, name: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    key = folder / name.strip("@").replace("/", "-")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+    return key
+
+
+def ssh_sign(message: bytes, key: Path) -> bytes:
+    """`ssh-keygen -Y sign` in the review namespace: what anyone holding `key` can do."""
+    done = subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-q", "-f", str(key), "-n", "paved-roads-review"],
+        input=message,
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout
 
 
 def output(done: subprocess.CompletedProcess[str]) -> str:
@@ -147,6 +171,15 @@ def build_clean_project(template: Path, destination: Path, tier: str) -> Project
     git(destination, "config", "user.name", "Feature Dev")
     if tier != "low":
         (destination / "docs" / "rollback-plan.md").write_text(FILLED_ROLLBACK_PLAN)
+    if tier == "high":
+        folder = destination.parent / f"{destination.name}-keys"
+        project.keys = {handle: ssh_keypair(folder, handle) for handle in [*OWNERS[tier], AUTHOR, OUTSIDER]}
+        signers = destination / "policies" / "allowed_signers"
+        lines = [
+            f"{owner} {' '.join(project.keys[owner].with_suffix('.pub').read_text().split()[:2])}\n"
+            for owner in OWNERS[tier]
+        ]
+        signers.write_text(signers.read_text() + "".join(lines))
     baseline_missing = not (destination / "evals" / "baseline.json").is_file()
     project.commit("generated from paved-roads")
     tests = project.pytest(*TEST_SUBSET)
@@ -157,6 +190,9 @@ def build_clean_project(template: Path, destination: Path, tier: str) -> Project
     project.run("shadow")
     if tier == "high":
         for reviewer in OWNERS["high"]:
-            project.run("review", "--reviewer", reviewer, "--note", "checked evals, shadow report and rollback plan")
+            key = str(project.keys[reviewer])
+            project.run(
+                "review", "--reviewer", reviewer, "--key", key, "--note", "checked evals, shadow and rollback plan"
+            )
         project.commit("record owner reviews")
     return project

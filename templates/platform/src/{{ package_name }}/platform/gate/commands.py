@@ -137,19 +137,44 @@ def add_gate_commands(
 
     @app.command()
     def review(
-        reviewer: Annotated[str, typer.Option(help="Your GitHub handle, e.g. @alice (must be an owner)")],
+        reviewer: Annotated[str, typer.Option(help="Your handle as listed in the owners, e.g. @alice")],
+        key: Annotated[
+            Path | None,
+            typer.Option(
+                help="SSH key to sign with: a private key, or a public key whose private half ssh-agent holds"
+                " (default: REVIEW_SIGNING_KEY, then git config user.signingkey)",
+                envvar="REVIEW_SIGNING_KEY",
+            ),
+        ] = None,
         decision: Annotated[str, typer.Option(help="approved | changes_requested")] = "approved",
         note: Annotated[str, typer.Option(help="What you checked")] = "",
     ) -> None:
-        """Record a review of the project as it is now in docs/reviews/ (the high tier needs two owners)."""
-        from .reviews import write_review
+        """Sign your review of the commit checked out now into docs/reviews/ (the high tier needs two owners)."""
+        import yaml
+
+        from .git import run_git
+        from .reviews import project_owners, write_review
 
         settings = get_settings()
+        root = settings.project_root
+        if key is None:
+            configured = (run_git(root, "config", "user.signingkey") or "").strip()
+            if not configured:
+                raise fail("reviews are signed: pass --key ~/.ssh/id_ed25519 (or set git config user.signingkey)")
+            key = Path(configured).expanduser()
         try:
-            path = write_review(settings.project_root, reviewer=reviewer, decision=decision, note=note)
+            raw = yaml.safe_load(settings.path(settings.governance_file).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise fail(f"governance.yml cannot be read: {error}") from error
+        owners = project_owners(root, raw if isinstance(raw, dict) else {})
+        try:
+            path = write_review(
+                root, reviewer=reviewer, key=key.expanduser(), owners=owners, decision=decision, note=note
+            )
         except ValueError as error:
             raise fail(str(error)) from error
-        typer.echo(f"review recorded: {path} (commit it with the change it approves)")
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        typer.echo(f"review signed: {shown} (+ .sig); commit both, nothing else, to keep it current")
 
 
 def _pinned(runtime: Runtime, pins: list[str]) -> Settings:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -23,7 +22,7 @@ from ..settings import Settings
 from .git import change_author, project_files
 from .repo_facts import codeowners, entry, junit_results, rollback_plan, shown, template_drift
 from .report_facts import eval_facts, shadow_facts
-from .reviews import normalize_handle, review_facts
+from .reviews import project_owners, review_facts
 from .runtime_facts import audit_facts, budget_facts, guard_facts, open_runtime
 from .secrets_scan import SecretScan
 from .waivers import load_waivers
@@ -48,7 +47,7 @@ def collect_facts(settings: Settings, *, today: date) -> Facts:
     runtime, runtime_error = open_runtime(settings, governance)
     try:
         parts = config_parts(settings)
-        owners = sorted({normalize_handle(o) for o in (raw.get("owners") or [])} | set(_codeowner_handles(root)))
+        owners = project_owners(root, raw)
         author, aliases = change_author(root)
         sections: dict[str, dict[str, Any]] = {
             "governance": gov_facts,
@@ -60,7 +59,7 @@ def collect_facts(settings: Settings, *, today: date) -> Facts:
             "evals": eval_facts(settings, parts),
             "shadow": shadow_facts(settings, parts),
             "rollback_plan": rollback_plan(root),
-            "reviews": review_facts(root, author, aliases),
+            "reviews": review_facts(root, owners=owners, author=author, aliases=aliases, read_code_host=tier == "high"),
             "codeowners": codeowners(root),
             "template": template_drift(root),
         }
@@ -103,10 +102,6 @@ def _safely(collect: Any, fallback: dict[str, Any] | None) -> Any:
 
 def _number(value: Any, default: float) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
-
-
-def _codeowner_handles(root: Path) -> list[str]:
-    return [normalize_handle(owner) for owner in codeowners(root)["owners"]]
 
 
 def _asset_figure(asset: dict[str, Any]) -> str:

@@ -37,17 +37,23 @@ def is_repo(root: Path) -> bool:
 
 
 def change_author(root: Path) -> tuple[str, list[str]]:
-    """Who authored the change under review: `CHANGE_AUTHOR` (CI sets it to the PR author's handle),
-    else the last commit's author. Returns the display value and every alias to match reviewers on."""
+    """Who authored the change under review, and every alias to match reviewers on.
+
+    `CHANGE_AUTHOR` (CI sets it to the PR author's handle) is added to, never replaces, the git
+    authors of the change: every commit since `REVIEW_BASE` when set, else the last commit that
+    changed anything outside docs/reviews/ (committing a review record does not make its reviewer
+    the author).
+    """
     explicit = os.environ.get("CHANGE_AUTHOR", "").strip()
-    if explicit:
-        return explicit, [explicit]
-    logged = run_git(root, "log", "-1", "--format=%ae%x00%an")
-    if not logged:
-        return "unknown", []
-    email, _, name = logged.strip().partition("\0")
-    aliases = [email, email.split("@")[0], name, name.replace(" ", "")]
-    return email or name, [alias for alias in aliases if alias]
+    base = os.environ.get("REVIEW_BASE", "").strip()
+    span = [f"{base}..HEAD"] if base else ["-1"]
+    logged = run_git(root, "log", *span, "--format=%ae%x00%an", "--", ".", ":(exclude)docs/reviews") or ""
+    aliases = [explicit] if explicit else []
+    for line in logged.splitlines():
+        email, _, name = line.strip().partition("\0")
+        aliases += [email, email.split("@")[0], name, name.replace(" ", "")]
+    aliases = list(dict.fromkeys(alias for alias in aliases if alias))
+    return (aliases[0] if aliases else "unknown"), aliases
 
 
 def newest_tag(src: str, timeout_s: float = 10.0) -> tuple[str | None, str]:
