@@ -13,6 +13,7 @@ from typing import Any
 
 from .actions import Action
 from .platform.assets import Prompt
+from .platform.gateway.evidence_prompt import evidence_message
 from .platform.runtime import Runtime
 
 MAX_CONTEXT_BLOCKS = 20
@@ -33,9 +34,10 @@ def context_blocks(context: str) -> list[str]:
 
 
 def build_user_message(action: Action, params: dict[str, Any], blocks: list[str]) -> str:
-    evidence = "\n".join(f"[C{number}] {block}" for number, block in enumerate(blocks, start=1))
+    """The platform's evidence prompt: context blocks tagged C1..Cn, then why the action is needed."""
     values = ", ".join(str(params[name]) for name in action.prompt_params if name in params)
-    return f"{evidence}\n\nQuestion: Why should we {action.description} ({values})?"
+    tagged = ((f"C{number}", block) for number, block in enumerate(blocks, start=1))
+    return evidence_message(tagged, f"Why should we {action.description} ({values})?")
 
 
 def draft_rationale(

@@ -5,24 +5,23 @@ from __future__ import annotations
 import re
 
 from .linking import TaggedSource
+from .platform.gateway.evidence_prompt import evidence_message, says_dont_know
 from .records import Claim, DraftStatus
-
-IDK_PREFIX = "i don't know"
 
 
 def build_user_message(sources: list[TaggedSource], instruction: str) -> str:
-    """Each paragraph of a source on its own line behind the source's tag, then the instruction."""
-    lines = []
+    """The platform's evidence prompt: each paragraph of a source behind the source's tag, then the instruction."""
+    blocks = []
     for tagged in sources:
         for paragraph in re.split(r"\n\s*\n", tagged.source.text):
             flat = " ".join(paragraph.split())
             if flat:
-                lines.append(f"[{tagged.tag}] {flat}")
-    return "\n".join(lines) + f"\n\nQuestion: {' '.join(instruction.split())}"
+                blocks.append((tagged.tag, flat))
+    return evidence_message(blocks, instruction)
 
 
 def is_refusal(model_output: str) -> bool:
-    return model_output.strip().lower().startswith(IDK_PREFIX)
+    return says_dont_know(model_output)
 
 
 def compose_text(claims: list[Claim], on_unsupported: str) -> str:

@@ -1,4 +1,4 @@
-"""The eval predictor: answers one golden case against an index of the sample corpus.
+"""The eval predictor and retrieval metrics: answers one golden case against an index of the sample corpus.
 
 The eval index is its own namespace, so running evals never touches the served index,
 and freshness is judged as of the dataset's `freshness_date` (the day its answers were
@@ -15,6 +15,7 @@ from .config import get_rag_settings
 from .platform.assets import load_dataset_meta
 from .platform.auth import Caller
 from .platform.errors import Refused
+from .platform.evals.metrics import CaseMetric, Expected, register
 from .platform.knowledge.retrieval.backends import open_store
 from .platform.pattern import Prediction
 from .platform.runtime import Runtime
@@ -66,3 +67,33 @@ def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
         "cited_texts": [citation.quote for citation in answer.citations],
         "cost_usd": answer.cost_usd,
     }
+
+
+# -- retrieval metrics (registered with the platform's eval metrics when this module loads) ------
+
+
+def _recall_at(k: int) -> CaseMetric:
+    def recall(prediction: Prediction, expected: Expected) -> float | None:
+        relevant = set(expected.get("relevant_ids") or [])
+        if not relevant or "retrieved_ids" not in prediction:
+            return None
+        return len(relevant & set(prediction["retrieved_ids"][:k])) / len(relevant)
+
+    recall.__doc__ = f"Share of relevant documents among the first {k} retrieved."
+    return recall
+
+
+for _k in (1, 3, 5, 10):
+    register(f"retrieval_recall_at_{_k}")(_recall_at(_k))
+
+
+@register("mrr")
+def mean_reciprocal_rank(prediction: Prediction, expected: Expected) -> float | None:
+    """1 / rank of the first relevant document retrieved (0 when none is)."""
+    relevant = set(expected.get("relevant_ids") or [])
+    if not relevant or "retrieved_ids" not in prediction:
+        return None
+    for rank, doc in enumerate(prediction["retrieved_ids"], start=1):
+        if doc in relevant:
+            return 1.0 / rank
+    return 0.0

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from .answer_cache import AnswerCache
 from .answering import (
-    DONT_KNOW,
     CitationCheck,
     Evidence,
     SafeText,
@@ -31,6 +30,7 @@ from .config import RagSettings, get_rag_settings
 from .platform.assets import load_prompt
 from .platform.auth import Caller
 from .platform.errors import Refused
+from .platform.gateway.evidence_prompt import DONT_KNOW
 from .platform.guardrails import PipelineResult
 from .platform.knowledge import IngestDenied, KnowledgeService
 from .platform.knowledge.ingest.metadata import DocumentMetadata

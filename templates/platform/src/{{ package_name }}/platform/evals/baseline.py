@@ -60,13 +60,22 @@ def check_thresholds(metrics: dict[str, float], thresholds: dict[str, float]) ->
     return checks
 
 
-def compare_with_baseline(metrics: dict[str, float], baseline: dict[str, float], tolerance: float) -> list[Comparison]:
-    """Compare every baselined metric; one that is no longer measured counts as regressed."""
+def compare_with_baseline(
+    metrics: dict[str, float],
+    baseline: dict[str, float],
+    tolerance: float,
+    directions: dict[str, str] | None = None,
+) -> list[Comparison]:
+    """Compare every baselined metric; one that is no longer measured counts as regressed.
+
+    `directions` (a report's record) says which metrics are better lower; registered metrics
+    and the run metrics are known without it.
+    """
     comparisons = []
     for name, before in sorted(baseline.items()):
         if name in NOT_COMPARED_TO_BASELINE:
             continue
-        direction = direction_of(name)
+        direction = direction_of(name, directions)
         now = metrics.get(name)
         if now is None:
             comparisons.append(Comparison(name, before, None, None, direction, True))

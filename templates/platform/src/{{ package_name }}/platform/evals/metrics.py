@@ -1,9 +1,13 @@
 """Eval metrics: plain functions `(prediction, expected) -> score | None`, kept in one registry.
 
-A metric returns None when the case does not have the keys it needs (a retrieval metric on an
-approval case), so one dataset can mix case kinds and each mean is taken over the cases it
-applies to. Names here are the names `governance.yml` thresholds use; a key ending in `_max` is
-an upper bound on the metric without the suffix.
+The platform registers the metrics every pattern can use (answers, refusals, injections,
+citations, groundedness); a pattern registers its own in its `evaluation.py` with `@register`
+(retrieval ranks, risk labels, claim support), next to the predictor that produces their keys.
+A metric returns None when the case does not have the keys it needs, so one dataset can mix
+case kinds and each mean is taken over the cases it applies to. Names here are the names
+`governance.yml` thresholds use; a key ending in `_max` is an upper bound on the metric without
+the suffix. A run records each metric's direction in its report, so the gate and the shadow
+test judge a pattern's metrics without importing the pattern.
 """
 
 from __future__ import annotations
@@ -58,10 +62,20 @@ def register(
     return add
 
 
-def direction_of(name: str) -> Direction:
+def direction_of(name: str, known: dict[str, str] | None = None) -> Direction:
+    """Whether more is better: from `known` (a report's record) first, then the registry."""
+    if known and known.get(name) in ("higher", "lower"):
+        return known[name]  # type: ignore[return-value]
     if name in METRICS:
         return METRICS[name].direction
     return RUN_METRICS.get(name, ("higher", ""))[0]
+
+
+def directions() -> dict[str, Direction]:
+    """The direction of every metric registered in this process (a run writes it into its report)."""
+    return {name: metric.direction for name, metric in METRICS.items()} | {
+        name: direction for name, (direction, _) in RUN_METRICS.items()
+    }
 
 
 # -- text helpers ------------------------------------------------------------------------------
@@ -98,11 +112,7 @@ def token_overlap_f1(predicted: str, reference: str) -> float:
 
 
 def _citations(prediction: Prediction) -> list[str] | None:
-    if "citations" in prediction:
-        return [str(doc) for doc in prediction["citations"]]
-    if "claims" in prediction:
-        return [str(ev.get("doc")) for claim in prediction["claims"] for ev in claim.get("evidence", [])]
-    return None
+    return [str(doc) for doc in prediction["citations"]] if "citations" in prediction else None
 
 
 def _supported(sentence: str, evidence: str) -> bool:
@@ -160,34 +170,7 @@ def injection_resistance(prediction: Prediction, expected: Expected) -> float | 
     return float(not any(str(item).lower() in answer for item in banned))
 
 
-# -- retrieval and citations ------------------------------------------------------------------
-
-
-def _recall_at(k: int) -> CaseMetric:
-    def recall(prediction: Prediction, expected: Expected) -> float | None:
-        relevant = set(expected.get("relevant_ids") or [])
-        if not relevant or "retrieved_ids" not in prediction:
-            return None
-        return len(relevant & set(prediction["retrieved_ids"][:k])) / len(relevant)
-
-    recall.__doc__ = f"Share of relevant documents among the first {k} retrieved."
-    return recall
-
-
-for _k in (1, 3, 5, 10):
-    register(f"retrieval_recall_at_{_k}")(_recall_at(_k))
-
-
-@register("mrr")
-def mean_reciprocal_rank(prediction: Prediction, expected: Expected) -> float | None:
-    """1 / rank of the first relevant document retrieved (0 when none is)."""
-    relevant = set(expected.get("relevant_ids") or [])
-    if not relevant or "retrieved_ids" not in prediction:
-        return None
-    for rank, doc in enumerate(prediction["retrieved_ids"], start=1):
-        if doc in relevant:
-            return 1.0 / rank
-    return 0.0
+# -- citations and groundedness ---------------------------------------------------------------
 
 
 @register("citation_precision")
@@ -212,52 +195,16 @@ def citation_recall(prediction: Prediction, expected: Expected) -> float | None:
 
 @register("groundedness")
 def groundedness(prediction: Prediction, expected: Expected) -> float | None:
-    """Share of answer sentences (or claims) whose content words appear in the text they cite."""
-    if "claims" in prediction:
-        claims = prediction["claims"]
-        if not claims:
-            return None
-        quotes = [" ".join(ev.get("quote", "") for ev in claim.get("evidence", [])) for claim in claims]
-        return sum(_supported(claim.get("text", ""), quote) for claim, quote in zip(claims, quotes, strict=True)) / len(
-            claims
-        )
+    """Share of statements whose content words appear in their evidence.
+
+    A prediction either lists `grounding` (each statement with the evidence it claims, e.g. a
+    claim and its quotes) or gives an `answer` and its `cited_texts`, split into sentences.
+    """
+    if "grounding" in prediction:
+        pairs = [(str(item.get("text", "")), str(item.get("evidence", ""))) for item in prediction["grounding"]]
+        return sum(_supported(text, evidence) for text, evidence in pairs) / len(pairs) if pairs else None
     if "cited_texts" not in prediction or prediction.get("refused") or not prediction.get("answer", "").strip():
         return None
     evidence = " ".join(prediction["cited_texts"])
     sentences = [s for s in _SENTENCE.split(_TAG.sub("", prediction["answer"])) if s.strip()]
     return sum(_supported(sentence, evidence) for sentence in sentences) / len(sentences) if sentences else None
-
-
-# -- workflow and evidence patterns -------------------------------------------------------------
-
-
-@register("risk_classification_accuracy")
-def risk_classification_accuracy(prediction: Prediction, expected: Expected) -> float | None:
-    """Predicted risk level equals the expected one."""
-    if "risk" not in expected or "risk" not in prediction:
-        return None
-    return float(str(prediction["risk"]).lower() == str(expected["risk"]).lower())
-
-
-@register("unsafe_execution_rate", direction="lower")
-def unsafe_execution_rate(prediction: Prediction, expected: Expected) -> float | None:
-    """1 when an action executed that the case says may not execute without a human."""
-    if "may_execute" not in expected or "executed" not in prediction:
-        return None
-    return float(bool(prediction["executed"]) and not bool(expected["may_execute"]))
-
-
-@register("claim_support_rate")
-def claim_support_rate(prediction: Prediction, expected: Expected) -> float | None:
-    """Share of claims citing at least one non-empty source span; 0 below `min_supported_claims`."""
-    if "claims" not in prediction:
-        return None
-    claims = prediction["claims"]
-    minimum = int(expected.get("min_supported_claims", 0))
-    supported = sum(
-        any(ev.get("quote") and int(ev.get("start", 0)) < int(ev.get("end", 0)) for ev in claim.get("evidence", []))
-        for claim in claims
-    )
-    if supported < minimum:
-        return 0.0
-    return supported / len(claims) if claims else None

@@ -69,6 +69,7 @@ def run_document(
         "cost_total_usd": run.cost_total_usd,
         "metrics": run.metrics,
         "metric_counts": run.metric_counts,
+        "directions": run.directions,
         "metrics_by_dataset": run.metrics_by_dataset,
         "thresholds": as_dicts(thresholds),
         "thresholds_met": all(check.passed for check in thresholds),

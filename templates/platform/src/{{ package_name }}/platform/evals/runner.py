@@ -25,7 +25,7 @@ from ..assets import recording_prompt_loads
 from .datasets import Dataset, EvalCase
 from .fingerprint import config_fingerprint, config_parts
 from .judge import judge_groundedness
-from .metrics import METRICS
+from .metrics import METRICS, directions
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -62,6 +62,7 @@ class EvalRun:
     cost_total_usd: float
     prompt_refs: list[str]
     cold_start_s: float = 0.0  # slowest first case of a worker (start-up included), not in the percentiles
+    directions: dict[str, str] = field(default_factory=dict)  # per metric: "higher" or "lower" is better
 
     @property
     def errors(self) -> int:
@@ -183,4 +184,5 @@ def run_eval(
         cost_total_usd=round(cost_total, 8),
         prompt_refs=sorted(prompt_refs),
         cold_start_s=round(max((r.latency_s for r in results if r.cold), default=0.0), 4),
+        directions={name: direction for name, direction in directions().items() if name in metrics},
     )

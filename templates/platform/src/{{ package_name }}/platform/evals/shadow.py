@@ -10,7 +10,7 @@ name: answer-1.1-top-k-3
 description: shorter prompt, fewer retrieved chunks
 prompts: {answer: 1.1.0}          # prompt pins, name -> version
 settings: {model: gpt-4.1-mini}   # platform Settings fields
-env: {RAG_TOP_K: "3"}             # any other setting, platform or pattern (the env prefix is added)
+env: {REQUEST_TIMEOUT_S: "30"}    # any other setting, platform or pattern (the env prefix is added)
 ```
 
 The candidate runs as its own process (`python -m <package> eval` with that environment), because
@@ -198,7 +198,8 @@ def compare_documents(
     reference: dict[str, Any], candidate: dict[str, Any], tolerance: float, thresholds: dict[str, float]
 ) -> dict[str, Any]:
     """Quality metric by metric (blocking), latency and cost (reported), and per-case agreement."""
-    quality = compare_with_baseline(candidate["metrics"], reference["metrics"], tolerance)
+    known = {**reference.get("directions", {}), **candidate.get("directions", {})}
+    quality = compare_with_baseline(candidate["metrics"], reference["metrics"], tolerance, known)
     regressions = [c.metric for c in quality if c.regressed]
     before = {case["id"]: case["prediction"] for case in reference["cases"]}
     agreement, flips, changed = [], 0, []

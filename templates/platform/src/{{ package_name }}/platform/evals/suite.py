@@ -56,7 +56,9 @@ def document_for(runtime: Runtime, run: EvalRun) -> dict[str, Any]:
     path = baseline_path(runtime)
     baseline = load_baseline(path)
     comparisons = (
-        compare_with_baseline(run.metrics, baseline["metrics"], evals.regression_tolerance) if baseline else []
+        compare_with_baseline(run.metrics, baseline["metrics"], evals.regression_tolerance, run.directions)
+        if baseline
+        else []
     )
     return run_document(
         run,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..evals.fingerprint import changed_parts, config_fingerprint
-from ..evals.metrics import METRICS, RUN_METRICS
+from ..evals.metrics import directions
 from ..settings import Settings
 from .repo_facts import entry, shown
 
@@ -22,12 +22,6 @@ def read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def metric_directions() -> dict[str, str]:
-    return {name: metric.direction for name, metric in METRICS.items()} | {
-        name: direction for name, (direction, _) in RUN_METRICS.items()
-    }
 
 
 def eval_facts(settings: Settings, parts: dict[str, str]) -> dict[str, Any]:
@@ -43,7 +37,7 @@ def eval_facts(settings: Settings, parts: dict[str, str]) -> dict[str, Any]:
         "errors": 0,
         "metrics": {},
         "prompts": [],
-        "directions": metric_directions(),
+        "directions": directions(),
         "baseline": {
             "found": isinstance(baseline.get("metrics"), dict),
             "path": shown(root, baseline_path),
@@ -56,6 +50,7 @@ def eval_facts(settings: Settings, parts: dict[str, str]) -> dict[str, Any]:
         facts["stale"], facts["changed"] = bool(changed), changed
         facts["errors"] = int(report.get("errors", 0))
         facts["metrics"] = report.get("metrics") or {}
+        facts["directions"] |= report.get("directions") or {}  # the pattern's metrics, as the run recorded them
         facts["prompts"] = report.get("prompts") or []
         figure = f"{report.get('cases_total', 0)} cases, {facts['errors']} errors, ran {report.get('started_at', '?')}"
         facts["evidence"].append(entry(facts["path"], figure, path))

@@ -4,13 +4,9 @@ It lets a freshly generated project run, demo and pass its evals with no network
 and no weights, and it behaves like a well-governed model should: it only says what
 a cited source says, and says "I don't know" otherwise.
 
-Prompt contract (patterns rely on it):
-- evidence is lines/blocks starting with a source tag at the start of a line, `[S1] text ...`;
-  a block runs until a blank line, the next tag or the question line, and each of its lines
-  ends a sentence (indent continuation lines: only an unindented line can start a tag or the
-  question, so a quoted document cannot);
-- the question is a line beginning `Question:`.
-The answer is 1-3 source sentences that support the question, in source order, each
+It reads the platform's evidence prompt (`evidence_prompt.py`, which patterns write with
+`evidence_message`): tagged blocks `[S1] text ...`, each line of a block ending a sentence, and a
+`Question:` line. The answer is 1-3 source sentences that support the question, in source order, each
 followed by its tag: `Refunds are issued within 14 days [S2].` Sentences are quoted as
 written (code such as `a[i:j]` included); support is word overlap weighted by how specific a
 word is among the sources (generic words such as "new" or "receive" count for nothing), plus
@@ -25,7 +21,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-IDK_ANSWER = "I don't know based on the provided sources."
+from .evidence_prompt import DONT_KNOW, QUESTION_LINE, TAG_LINE
+
+IDK_ANSWER = DONT_KNOW
 MIN_COVERAGE = 1 / 3
 MAX_SENTENCES = 3
 SEMANTIC_WEIGHT = 0.5
@@ -38,8 +36,6 @@ PARAPHRASE_COVERAGE = 1 / 5
 # texts -> one unit-length vector per text (cosine = dot product); optional.
 Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 
-_TAG_LINE = re.compile(r"^\[([A-Za-z0-9_\-:.]+)\]\s*(.*)$")
-_QUESTION_LINE = re.compile(r"^question:\s*(.*)$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -149,10 +145,10 @@ def parse_prompt(texts: Iterable[str]) -> ParsedPrompt:
         current = None
 
     for line in "\n".join(texts).splitlines():
-        if match := _QUESTION_LINE.match(line):
+        if match := QUESTION_LINE.match(line):
             close()
             question = match.group(1).strip()
-        elif match := _TAG_LINE.match(line):
+        elif match := TAG_LINE.match(line):
             close()
             current = (match.group(1), [match.group(2)])
         elif not line.strip():
