@@ -122,6 +122,16 @@ def cmd_adopt(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lock(args: argparse.Namespace) -> int:
+    """Pin every pattern's runtime dependencies with hashes into templates/platform/requirements.lock."""
+    from .generate import TEMPLATE_ROOT
+    from .locks import LOCK, write_lock
+
+    requirements = write_lock()
+    print(f"locked {len(requirements)} requirements into {LOCK.relative_to(TEMPLATE_ROOT)}")
+    return 0
+
+
 def _slug(project: Path) -> str:
     import yaml
 
@@ -166,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     adopt.add_argument("--stash", action="store_true", help="stash uncommitted changes and restore them after")
     adopt.add_argument("--diff-lines", type=int, default=200, help="lines of the diff to show")
     adopt.set_defaults(func=cmd_adopt)
+    sub.add_parser("lock", help=cmd_lock.__doc__).set_defaults(func=cmd_lock)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -6,12 +6,18 @@ organisation decides (tier, budget, thresholds) lives in `governance.yml` instea
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 from .. import ENV_PREFIX
 from .auth import ApiClient
@@ -39,6 +45,7 @@ class Settings(BaseSettings):
     embedding_model: str = "text-embedding-3-small"
     request_timeout_s: float = Field(30.0, gt=0)  # one provider call
     request_deadline_s: float = Field(60.0, gt=0)  # one model request, across retries and fallbacks
+    shutdown_drain_s: float = Field(20.0, gt=0)  # on SIGTERM, in-flight requests get this long to finish
 
     database_url: str = ""
     audit_hmac_key: SecretStr = SecretStr("")
@@ -47,6 +54,24 @@ class Settings(BaseSettings):
     record_content: bool = False
     # Pin prompt versions ({"answer": "1.0.0"}): rollbacks, shadow candidates and `eval --pin` use it.
     prompt_versions: dict[str, str] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Secrets may also be files named like their variable (`{ENV_PREFIX}API_CLIENTS`) in
+        `{ENV_PREFIX}SECRETS_DIR`: a mounted Kubernetes Secret, never an environment variable."""
+        secrets_dir = os.environ.get(f"{ENV_PREFIX}SECRETS_DIR", "").strip()
+        if secrets_dir:
+            if not Path(secrets_dir).is_dir():
+                raise ValueError(f"{ENV_PREFIX}SECRETS_DIR={secrets_dir!r} is not a directory")
+            file_secret_settings = SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_local(self) -> Settings:
