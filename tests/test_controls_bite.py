@@ -71,6 +71,13 @@ def guard_disabled(project: Project) -> None:
     project.write_governance(governance)
 
 
+def links_guard_removed(project: Project) -> None:
+    """The output guard that strips links to unknown hosts (the Markdown-image beacon) is taken out."""
+    governance = project.governance()
+    governance["guards"]["output"] = [g for g in governance["guards"]["output"] if g != "links"]
+    project.write_governance(governance)
+
+
 def committed_cloud_key(project: Project) -> None:
     (project.path / "src" / project.package / "deploy_settings.py").write_text(
         f'"""Deployment settings."""\n\nAWS_ACCESS_KEY_ID = "{FAKE_CLOUD_KEY}"\n'
@@ -274,6 +281,7 @@ class Defect:
 DEFECTS = [
     Defect("low.tests_pass", "low", failing_test),
     Defect("low.guards_on", "low", guard_disabled),
+    Defect("low.guards_on", "low", links_guard_removed, "output guard(s) links switched off"),
     Defect("low.secrets_clean", "low", committed_cloud_key),
     Defect("low.budget_set", "low", budget_removed),
     Defect("low.budget_headroom", "low", budget_exhausted),

@@ -24,7 +24,8 @@ catalog["low.audit_on"] := {"tier": "low", "title": "Audit log is on and its has
 # Guards no project may switch off; add names here to make more of them mandatory.
 required_input_guards := {"pii", "secrets", "prompt_injection"}
 
-required_output_guards := {"pii", "secrets"}
+# `links` strips links and images to hosts off guards.allowed_link_hosts: the exfiltration control (Markdown-image beacon).
+required_output_guards := {"pii", "secrets", "links"}
 
 # -- low.tests_pass -----------------------------------------------------------------------------
 
