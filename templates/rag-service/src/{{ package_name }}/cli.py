@@ -1,23 +1,26 @@
-"""Command line: the platform commands plus `ingest` and `ask`."""
+"""Command line: the platform commands plus `ingest` and `ask`.
+
+Heavy modules (the service, the index, embeddings, the web stack) are imported inside the command
+that needs them, so `--help` and the platform commands start without paying for them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .config import get_rag_settings
-from .demo import demo, show
-from .evaluation import predict
 from .platform.auth import CLEARANCES, Caller
 from .platform.cli import build_cli, fail, open_runtime
 from .platform.errors import ConfigError, Refused
-from .platform.pattern import PatternHooks
-from .service import RagService
+from .platform.pattern import PatternHooks, Prediction
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from .platform.runtime import Runtime
+    from .service import RagService
 
 
 def create_app() -> FastAPI:
@@ -27,10 +30,24 @@ def create_app() -> FastAPI:
     return create()
 
 
+def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
+    from .evaluation import predict as answer_case
+
+    return answer_case(runtime, case)
+
+
+def demo(runtime: Runtime) -> None:
+    from .demo import demo as run_demo
+
+    run_demo(runtime)
+
+
 app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
 
 
 def open_service() -> RagService:
+    from .service import RagService
+
     try:
         return RagService.open(open_runtime())
     except (ConfigError, ValueError) as error:
@@ -46,9 +63,21 @@ def ingest(
     force: Annotated[bool, typer.Option(help="Re-index unchanged documents too")] = False,
 ) -> None:
     """Ingest a folder incrementally; bad files are named and skipped, the rest lands (exit 1 if any failed)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .config import get_rag_settings
+
     service = open_service()
+    columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeElapsedColumn())
     try:
-        report = service.ingest_folder(folder or get_rag_settings().corpus_dir, prune=prune, force=force)
+        with Progress(*columns, transient=True) as bar:
+            task = bar.add_task("ingest", total=None)
+            report = service.ingest_folder(
+                folder or get_rag_settings().corpus_dir,
+                prune=prune,
+                force=force,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     except FileNotFoundError as error:
         raise fail(str(error)) from error
     finally:
@@ -61,6 +90,7 @@ def ingest(
     if report.ignored:
         typer.echo(f"ignored (unsupported type): {', '.join(report.ignored)}")
     typer.echo(report.summary())
+    typer.echo(f"{report.files} files in {report.seconds:.1f} s ({report.files_per_s:,.0f} documents/s)")
     if report.failed:
         raise typer.Exit(1)
 
@@ -73,6 +103,8 @@ def ask(
     ] = "internal",
 ) -> None:
     """Ask one question from the command line and print the cited answer."""
+    from .demo import show
+
     if clearance not in CLEARANCES:
         raise fail(f"--clearance must be one of {', '.join(CLEARANCES)}")
     service = open_service()

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from .platform.knowledge.ingest.metadata import DocumentMetadata
 from .platform.knowledge.retrieval.models import DocumentRecord
+from .platform.knowledge.retrieval.retriever import RetrievedChunk
 from .service import Answer, Citation
 
 Clearance = Literal["public", "internal", "confidential", "restricted"]
@@ -38,6 +39,9 @@ class QueryRequest(BaseModel):
     top_k: int | None = Field(
         default=None, ge=1, le=20, strict=True, description="Chunks to retrieve (default from settings)"
     )
+    include_retrieved: bool = Field(
+        default=False, strict=True, description="Also return every retrieved source with its rank and scores"
+    )
 
 
 class CitationOut(BaseModel):
@@ -59,6 +63,37 @@ class CitationOut(BaseModel):
         return cls.model_validate(citation, from_attributes=True)
 
 
+class RetrievedOut(BaseModel):
+    """One retrieved chunk, cited or not: why the answer was chosen (and what it was chosen from)."""
+
+    rank: int = Field(description="1 = best")
+    chunk_id: str
+    document_id: str
+    title: str
+    heading: str
+    start: int = Field(description="Offset of the chunk in the document's extracted text")
+    end: int
+    score: float = Field(description="Fused ranking score (reciprocal rank fusion of text and vector search)")
+    support: float | None = Field(description="Cosine similarity of question and chunk (None without embeddings)")
+    stale: bool
+
+    @classmethod
+    def of(cls, item: RetrievedChunk) -> RetrievedOut:
+        chunk, document = item.chunk, item.document
+        return cls(
+            rank=item.rank,
+            chunk_id=chunk.id,
+            document_id=document.id,
+            title=document.title,
+            heading=chunk.heading,
+            start=chunk.start,
+            end=chunk.end,
+            score=round(item.score, 6),
+            support=None if item.support is None else round(item.support, 4),
+            stale=item.stale,
+        )
+
+
 class QueryResponse(BaseModel):
     answer: str
     refused: bool = Field(description="True when the service declines to answer (no support, withheld)")
@@ -69,9 +104,10 @@ class QueryResponse(BaseModel):
     cost_usd: float
     audit_seq: int | None
     notes: list[str]
+    retrieved: list[RetrievedOut] | None = Field(default=None, description="With include_retrieved: every source")
 
     @classmethod
-    def of(cls, answer: Answer) -> QueryResponse:
+    def of(cls, answer: Answer, *, include_retrieved: bool = False) -> QueryResponse:
         return cls(
             answer=answer.text,
             refused=answer.refused,
@@ -82,6 +118,7 @@ class QueryResponse(BaseModel):
             cost_usd=round(answer.cost_usd, 8),
             audit_seq=answer.audit_seq,
             notes=answer.notes,
+            retrieved=[RetrievedOut.of(item) for item in answer.retrieved] if include_retrieved else None,
         )
 
 

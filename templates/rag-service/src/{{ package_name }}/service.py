@@ -34,7 +34,7 @@ from .platform.gateway.evidence_prompt import DONT_KNOW
 from .platform.guardrails import PipelineResult
 from .platform.knowledge import IngestDenied, KnowledgeService
 from .platform.knowledge.ingest.metadata import DocumentMetadata
-from .platform.knowledge.ingest.pipeline import IngestReport, Outcome
+from .platform.knowledge.ingest.pipeline import IngestReport, Outcome, Progress
 from .platform.knowledge.retrieval.backends import open_store
 from .platform.knowledge.retrieval.models import DocumentRecord
 from .platform.knowledge.retrieval.retriever import RetrievalLeak, RetrievedChunk
@@ -199,9 +199,15 @@ class RagService:
     # -- documents -------------------------------------------------------------------------
 
     def ingest_folder(
-        self, folder: Path, *, prune: bool = True, force: bool = False, actor: str = "cli"
+        self,
+        folder: Path,
+        *,
+        prune: bool = True,
+        force: bool = False,
+        actor: str = "cli",
+        progress: Progress | None = None,
     ) -> IngestReport:
-        report = self.knowledge.ingest_folder(folder, prune=prune, force=force)
+        report = self.knowledge.ingest_folder(folder, prune=prune, force=force, progress=progress)
         self.runtime.record(
             actor=actor,
             action="rag.ingest",

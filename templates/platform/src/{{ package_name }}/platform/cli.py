@@ -8,7 +8,7 @@ every generated project.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,8 +16,10 @@ from .. import PROJECT_SLUG
 from .errors import ConfigError
 from .gate.commands import add_gate_commands
 from .pattern import PatternHooks
-from .runtime import Runtime
 from .settings import get_settings
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -29,6 +31,8 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def open_runtime() -> Runtime:
     """Build the runtime, turning configuration mistakes into one readable line."""
     try:
+        from .runtime import Runtime  # imported when a command needs it: `--help` stays fast
+
         return Runtime.from_settings(get_settings())
     except (ConfigError, ValueError) as error:
         raise fail(str(error).splitlines()[0]) from error

@@ -15,11 +15,11 @@ import typer
 
 from ..errors import ConfigError
 from ..pattern import PatternHooks
-from ..runtime import Runtime
 from ..settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from ..evals import SuiteResult
+    from ..runtime import Runtime
 
 Workers = Annotated[int, typer.Option(min=1, max=64, help="Cases answered in parallel")]
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..errors import IngestDenied
 from .ingest.metadata import DocumentMetadata
 from .ingest.parsers import ParseError, parse_content
-from .ingest.pipeline import Embedder, Ingestor, IngestReport, Outcome
+from .ingest.pipeline import Embedder, Ingestor, IngestReport, Outcome, Progress
 from .retrieval.backends import open_store
 from .retrieval.models import CLEARANCE_RANK, DocumentRecord
 from .retrieval.retriever import RetrievedChunk, Retriever
@@ -98,9 +98,11 @@ class KnowledgeService:
 
     # -- documents -------------------------------------------------------------------------
 
-    def ingest_folder(self, folder: Path, *, prune: bool = True, force: bool = False) -> IngestReport:
+    def ingest_folder(
+        self, folder: Path, *, prune: bool = True, force: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
         """Ingest every supported file under `folder`, incrementally (see ingest/pipeline.py)."""
-        return self.ingestor.ingest_folder(folder, prune=prune, force=force)
+        return self.ingestor.ingest_folder(folder, prune=prune, force=force, progress=progress)
 
     def ingest_document(self, content: str, format: str, metadata: DocumentMetadata, caller: Caller) -> Outcome:
         """Ingest one document's text; the caller must be cleared for its classification (and the old one's)."""

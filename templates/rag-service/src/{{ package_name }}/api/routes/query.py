@@ -20,6 +20,8 @@ router = APIRouter(tags=["query"], responses=ERROR_RESPONSES)
 def query(body: QueryRequest, service: RagServiceDep, caller: QueryCaller) -> Response:
     """Answer from the documents the caller is cleared for; every statement cites a chunk.
 
-    With no supporting evidence the answer is "I don't know" and `refused` is true.
+    With no supporting evidence the answer is "I don't know" and `refused` is true. With
+    `include_retrieved`, every retrieved source comes back with its rank, score and support.
     """
-    return model_response(QueryResponse.of(service.ask(body.question, caller, top_k=body.top_k)))
+    answer = service.ask(body.question, caller, top_k=body.top_k)
+    return model_response(QueryResponse.of(answer, include_retrieved=body.include_retrieved))

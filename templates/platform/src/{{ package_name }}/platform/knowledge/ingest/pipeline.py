@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,6 +26,7 @@ from .metadata import DocumentMetadata, MetadataError, document_id_for, read_sid
 from .parsers import FORMATS, ParsedDocument, ParseError, parse_file
 
 Embedder = Callable[[Sequence[str]], list[list[float]]]
+Progress = Callable[[int, int], None]  # (files done, files in the folder)
 EMBED_BATCH = 64
 
 
@@ -40,6 +42,12 @@ class IngestReport:
     failed: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
     chunks: int = 0
+    files: int = 0  # supported files read (parsed or failed)
+    seconds: float = 0.0
+
+    @property
+    def files_per_s(self) -> float:
+        return self.files / self.seconds if self.seconds > 0 else 0.0
 
     def summary(self) -> str:
         counts = (
@@ -77,13 +85,20 @@ class Ingestor:
         self.embedding_model = embedding_model if embed else ""
         self.today = today
 
-    def ingest_folder(self, folder: Path, *, prune: bool = True, force: bool = False) -> IngestReport:
-        """Ingest every supported file under `folder`; `prune` deletes documents whose file is gone."""
+    def ingest_folder(
+        self, folder: Path, *, prune: bool = True, force: bool = False, progress: Progress | None = None
+    ) -> IngestReport:
+        """Ingest every supported file under `folder`; `prune` deletes documents whose file is gone.
+
+        `progress(done, total)` is called after each supported file (a CLI shows a bar with it).
+        """
         if not folder.is_dir():
             raise FileNotFoundError(f"corpus folder not found: {folder}")
+        started = time.perf_counter()
         report = IngestReport()
         origin = f"folder:{folder.resolve().as_posix()}"
         seen: dict[str, str] = {}
+        paths = []
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             relative = path.relative_to(folder)
             name = relative.as_posix()
@@ -93,6 +108,13 @@ class Ingestor:
                 if path.suffix:  # LICENSE, README without a suffix: not documents, not worth a line
                     report.ignored.append(name)
                 continue
+            paths.append(path)
+        for path in paths:
+            report.files += 1
+            if progress is not None:
+                progress(report.files - 1, len(paths))
+            relative = path.relative_to(folder)
+            name = relative.as_posix()
             try:
                 parsed = parse_file(path, where=name)
                 metadata = parsed.metadata.merged(read_sidecar(path))
@@ -116,10 +138,13 @@ class Ingestor:
                 force=force,
             )
             _record(report, document_id, outcome)
+        if progress is not None:
+            progress(len(paths), len(paths))
         if prune:
             for document in self.store.list_documents(origin=origin):
                 if document.id not in seen and self.store.delete_document(document.id):
                     report.deleted.append(document.id)
+        report.seconds = time.perf_counter() - started
         return report
 
     def ingest_parsed(

@@ -6,7 +6,8 @@ chunks that cost 5x what a vectorised scorer needs. This index is a read-only *s
 term-frequency part precomputed, so a query is a few array additions plus a top-k. The store
 (sqlite_store.py) rebuilds it when `index_version` moves and never serves a stale snapshot.
 
-Scoring is FTS5's `bm25()` shape (heading x2 weighted term frequency, row length over all columns,
+Scoring is FTS5's `bm25()` shape (heading x2 weighted term frequency, code terms counted with the body,
+row length over all columns,
 k1 = 1.2, b = 0.75) with Lucene's idf, log(1 + (N - n + 0.5) / (n + 0.5)): it is never negative, so a
 term in more than half the chunks still counts, where FTS5 floors it to ~0 and ranks by the rare
 words alone. Terms come from FTS5's own recipe (unicode61, remove_diacritics 2, porter; see
@@ -40,8 +41,8 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"[^\W_]+")
 
 # One chunk as the store reads it: rowid, id, heading, text, clearance rank, updated date (ISO), uses "|a|b|",
-# embedding (unit-length float32 bytes, or None).
-ChunkRow = tuple[int, str, str, str, int, str, str, bytes | None]
+# embedding (unit-length float32 bytes, or None), code terms (space-separated, see analysis.py).
+ChunkRow = tuple[int, str, str, str, int, str, str, bytes | None, str]
 
 
 def analyse(text: str) -> list[str]:
@@ -96,9 +97,9 @@ class MemoryBm25Index:
         use_codes = array("i")
         ordinals: dict[str, int] = {}
         blobs: list[bytes | None] = []
-        for rowid, chunk_id, heading_text, text, rank, updated_iso, uses, embedding in rows:
+        for rowid, chunk_id, heading_text, text, rank, updated_iso, uses, embedding, codes in rows:
             blobs.append(embedding)
-            words, heading_words = _words(text), _words(heading_text)
+            words, heading_words = _words(text) + codes.split(), _words(heading_text)
             body.extend(map(vocabulary.__getitem__, words))
             heading.extend(map(vocabulary.__getitem__, heading_words))
             body_counts.append(len(words))

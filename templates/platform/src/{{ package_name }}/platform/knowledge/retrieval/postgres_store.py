@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from .analysis import query_terms
+from .analysis import code_terms, search_terms
 from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
 
 try:
@@ -58,14 +58,26 @@ CREATE TABLE IF NOT EXISTS {schema}.chunks (
     updated_date date NOT NULL,
     uses text[] NOT NULL,
     embedding vector,
-    tsv tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('english', heading), 'A') || setweight(to_tsvector('english', text), 'B')
-    ) STORED
+    codes text NOT NULL DEFAULT '',
+    tsv tsvector GENERATED ALWAYS AS ({tsv}) STORED
 );
+ALTER TABLE {schema}.chunks ADD COLUMN IF NOT EXISTS codes text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS chunks_tsv ON {schema}.chunks USING gin (tsv);
 CREATE INDEX IF NOT EXISTS chunks_document ON {schema}.chunks (document_id);
 CREATE TABLE IF NOT EXISTS {schema}.meta (key text PRIMARY KEY, value text NOT NULL);
 INSERT INTO {schema}.meta (key, value) VALUES ('index_version', '0') ON CONFLICT DO NOTHING;
+"""
+
+# Heading (weight A), text and code terms (weight B; see analysis.py).
+TSV = (
+    "setweight(to_tsvector('english', heading), 'A') || setweight(to_tsvector('english', text), 'B') "
+    "|| setweight(to_tsvector('english', codes), 'B')"
+)
+# A table from before code terms: its tsv does not read `codes` yet; recompute it (and its index).
+_TSV_UPGRADE = """
+ALTER TABLE {schema}.chunks DROP COLUMN tsv;
+ALTER TABLE {schema}.chunks ADD COLUMN tsv tsvector GENERATED ALWAYS AS ({tsv}) STORED;
+CREATE INDEX IF NOT EXISTS chunks_tsv ON {schema}.chunks USING gin (tsv);
 """
 
 _CHUNK_COLUMNS = "id, document_id, ordinal, heading, text, start_offset, end_offset, clearance_rank, updated_date, uses"
@@ -86,7 +98,14 @@ class PostgresChunkStore:
         self._connections: list[psycopg.Connection] = []
         self._lock = threading.Lock()
         with self._connection().transaction():
-            self._execute(SCHEMA)
+            self._execute(SCHEMA.replace("{tsv}", TSV))
+            expression = self._execute(
+                "SELECT generation_expression FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = 'chunks' AND column_name = 'tsv'",
+                (schema,),
+            ).fetchone()
+            if expression is not None and "codes" not in (expression[0] or ""):
+                self._execute(_TSV_UPGRADE.replace("{tsv}", TSV))
 
     def _connection(self) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)
@@ -134,8 +153,8 @@ class PostgresChunkStore:
                 cursor = self._connection().cursor()
                 cursor.executemany(
                     sql.SQL(
-                        f"INSERT INTO {{schema}}.chunks ({_CHUNK_COLUMNS}, embedding) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector)"
+                        f"INSERT INTO {{schema}}.chunks ({_CHUNK_COLUMNS}, embedding, codes) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::vector, %s)"
                     ).format(schema=self.schema),
                     [
                         (
@@ -143,6 +162,7 @@ class PostgresChunkStore:
                             chunk.updated_date,
                             list(chunk.permissible_use),
                             _vector_literal(chunk.embedding) if chunk.embedding else None,
+                            " ".join(code_terms(f"{chunk.heading}\n{chunk.text}")),
                         )
                         for chunk in chunks
                     ],
@@ -170,7 +190,7 @@ class PostgresChunkStore:
         return _document(row) if row else None
 
     def search_text(self, query: str, where: SearchFilter, limit: int) -> list[ScoredChunk]:
-        terms = query_terms(query)
+        terms = search_terms(query)
         if not terms or limit < 1:
             return []
         # Normalisation 1 divides by 1 + log(length): long chunks do not win by size alone.

@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .analysis import query_terms
+from .analysis import code_terms, search_terms
 from .bm25 import is_rank_safe, plan_query
 from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
 
@@ -37,6 +37,20 @@ if TYPE_CHECKING:
     from .memory_index import MemoryBm25Index
 
 log = logging.getLogger(__name__)
+
+# Full-text index over heading, text and code terms (see analysis.py); recreated by `_migrate` on older files.
+FTS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    heading, text, codes, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts(rowid, heading, text, codes) VALUES (new.rowid, new.heading, new.text, new.codes);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts(chunks_fts, rowid, heading, text, codes)
+    VALUES ('delete', old.rowid, old.heading, old.text, old.codes);
+END;
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -68,25 +82,17 @@ CREATE TABLE IF NOT EXISTS chunks (
     clearance_rank INTEGER NOT NULL,
     updated_date TEXT NOT NULL,
     uses TEXT NOT NULL,
-    embedding BLOB
+    embedding BLOB,
+    codes TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    heading, text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, heading, text) VALUES (new.rowid, new.heading, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, heading, text) VALUES ('delete', old.rowid, old.heading, old.text);
-END;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{fts}CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('index_version', '0');
 """
 
 # Headings weigh twice as much as body text: a question naming a section should find it.
 HEADING_WEIGHT = 2.0
-BM25 = f"bm25(chunks_fts, {HEADING_WEIGHT}, 1.0)"
+BM25 = f"bm25(chunks_fts, {HEADING_WEIGHT}, 1.0, 1.0)"
 # Terms in more than this share of chunks never select candidates on their own (see bm25.py).
 COMMON_FRACTION = 0.05
 FREQUENCY_CACHE_TERMS = 50_000
@@ -100,7 +106,7 @@ _FILTER = "c.clearance_rank <= ? AND instr(c.uses, ?) > 0 AND c.updated_date >= 
 SYNC_REBUILD_CHUNKS = 10_000
 _VOCABULARY = "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)"
 _SNAPSHOT_ROWS = (
-    "SELECT rowid, id, heading, text, clearance_rank, updated_date, uses, embedding FROM chunks ORDER BY rowid"
+    "SELECT rowid, id, heading, text, clearance_rank, updated_date, uses, embedding, codes FROM chunks ORDER BY rowid"
 )
 
 
@@ -114,7 +120,7 @@ class SqliteChunkStore:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._frequencies: tuple[int, int, dict[str, int]] | None = None
-        self._connection().executescript(SCHEMA)
+        _migrate(self._connection())
         self.memory_index = memory_index
         if memory_index:
             try:
@@ -183,13 +189,14 @@ class SqliteChunkStore:
             )
             connection.executemany(
                 "INSERT INTO chunks(id, document_id, ordinal, heading, text, start_offset, end_offset, "
-                "clearance_rank, updated_date, uses, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "clearance_rank, updated_date, uses, embedding, codes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         *chunk.row_head(),
                         chunk.updated_date.isoformat(),
                         _encode_uses(chunk.permissible_use),
                         _encode_vector(chunk.embedding),
+                        " ".join(code_terms(f"{chunk.heading}\n{chunk.text}")),
                     )
                     for chunk in chunks
                 ],
@@ -230,7 +237,7 @@ class SqliteChunkStore:
         """Score in memory, read the winners back under the SQL filter; None when no current snapshot."""
         from .porter import stem
 
-        terms = [stem(term) for term in query_terms(query)]
+        terms = [stem(term) for term in search_terms(query)]
         return self._read_back(lambda snapshot: snapshot.search(terms, where, limit), where)
 
     def _read_back(self, search, where: SearchFilter) -> list[ScoredChunk] | None:
@@ -330,7 +337,7 @@ class SqliteChunkStore:
 
     def _search_fts(self, query: str, where: SearchFilter, limit: int) -> list[ScoredChunk]:
         """Exact FTS5 BM25 ranking over all query terms, computed without scoring every match (see bm25.py)."""
-        rows, frequencies = self._document_frequencies(query_terms(query))
+        rows, frequencies = self._document_frequencies(search_terms(query))
         plan = plan_query(frequencies, rows, common_fraction=COMMON_FRACTION)
         if not plan.rare:
             return []
@@ -425,6 +432,34 @@ class SqliteChunkStore:
                 connection.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Create the schema; an index file from before code terms gets the column and a rebuilt FTS table."""
+    connection.executescript(SCHEMA.format(fts=""))
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(chunks)")}
+    fts_columns = {row[1] for row in connection.execute("PRAGMA table_info(chunks_fts)")}
+    if "codes" in columns and (not fts_columns or "codes" in fts_columns):
+        connection.executescript(FTS)
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        if "codes" not in columns:
+            connection.execute("ALTER TABLE chunks ADD COLUMN codes TEXT NOT NULL DEFAULT ''")
+        rows = connection.execute("SELECT rowid, heading, text FROM chunks").fetchall()
+        connection.executemany(
+            "UPDATE chunks SET codes = ? WHERE rowid = ?",
+            [(" ".join(code_terms(f"{heading}\n{text}")), rowid) for rowid, heading, text in rows],
+        )
+        for statement in ("DROP TRIGGER IF EXISTS chunks_fts_insert", "DROP TRIGGER IF EXISTS chunks_fts_delete"):
+            connection.execute(statement)
+        connection.execute("DROP TABLE IF EXISTS chunks_fts")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.executescript(FTS)
+    connection.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
 
 def _filter_args(where: SearchFilter) -> tuple[object, ...]:
