@@ -99,6 +99,7 @@ def run_service(project: Path, engine: str, corpus_dir: Path) -> dict:
                     "refused": answer.refused,
                     "answer": answer.text,
                     "search_ms": search_ms,
+                    "support": max((item.support or 0.0 for item in answer.retrieved), default=0.0),
                 }
             )
         service.close()
@@ -188,6 +189,22 @@ def score(records: list[dict], split: str) -> dict[str, float | None]:
     }
 
 
+def calibrate(records: list[dict], *, max_answerable_refused: float = 0.02) -> tuple[float, float, float]:
+    """On the TUNED split only: the highest minimum support that refuses at most `max_answerable_refused`
+    of answerable questions, with the shares of unanswerable and answerable questions it refuses."""
+    from corpus import load_questions
+
+    questions = {question.id: question for question in load_questions() if question.split == "tuned"}
+    rows = [(questions[r["id"]].answerable, r["support"]) for r in records if r["id"] in questions]
+    answerable = sorted(support for is_answerable, support in rows if is_answerable)
+    unanswerable = [support for is_answerable, support in rows if not is_answerable]
+    allowed = int(max_answerable_refused * len(answerable))
+    threshold = round(answerable[allowed] - 0.005, 2) if answerable else 0.0
+    refused_unanswerable = sum(support < threshold for support in unanswerable) / max(len(unanswerable), 1)
+    refused_answerable = sum(support < threshold for support in answerable) / max(len(answerable), 1)
+    return threshold, refused_unanswerable, refused_answerable
+
+
 def _cell(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
@@ -210,6 +227,15 @@ def report(results: dict[str, dict], numpy_version: str, splits: tuple[str, ...]
         for engine, result in results.items()
     ]
     machine = f"{platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} CPUs"
+    calibration = ""
+    if "service-hybrid" in results and "support" in results["service-hybrid"]["records"][0]:
+        threshold, unanswerable, answerable = calibrate(results["service-hybrid"]["records"])
+        calibration = (
+            f"\nMinimum support, calibrated on the tuned split (hybrid engine, best question/chunk cosine): "
+            f"{threshold:.2f} would refuse {unanswerable:.2f} of its unanswerable and {answerable:.2f} of its "
+            "answerable questions before the answer step (the shipped default is `min_support` in the knowledge "
+            "settings).\n"
+        )
     return (
         "# Answer quality on real text (numpy docstrings)\n\n"
         f"`python benchmarks/bench_knowledge.py` on {machine}; corpus: numpy {numpy_version} docstrings "
@@ -219,6 +245,8 @@ def report(results: dict[str, dict], numpy_version: str, splits: tuple[str, ...]
         + "\n".join(lines)
         + "\n\nIndexing:\n"
         + "\n".join(ingest)
+        + "\n"
+        + calibration
         + "\n\nTargets (issue, untuned split): recall@5 >= 0.90 and >= rank-bm25's + 0.10; cited-correct >= 0.85; "
         "unanswerable refused >= 0.95 with answerable refused <= 0.05.\n"
         "Baselines have no answer step: their cited-correct is their top document; keywords and refusals are n/a.\n"

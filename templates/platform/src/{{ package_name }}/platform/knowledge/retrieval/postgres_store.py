@@ -212,6 +212,15 @@ class PostgresChunkStore:
         ).fetchall()
         return [ScoredChunk(_chunk(row), float(row[-1])) for row in rows]
 
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        if not chunk_ids:
+            return {}
+        rows = self._execute(
+            "SELECT id, embedding::text FROM {schema}.chunks WHERE embedding IS NOT NULL AND id = ANY(%s)",
+            (list(chunk_ids),),
+        ).fetchall()
+        return {chunk_id: [float(value) for value in text.strip("[]").split(",")] for chunk_id, text in rows}
+
     def index_version(self) -> int:
         return int(self.get_meta("index_version") or 0)
 

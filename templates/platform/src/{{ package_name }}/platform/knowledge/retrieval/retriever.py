@@ -118,10 +118,13 @@ class Retriever:
     def _supports(
         self, query: Sequence[float] | None, chunks: list[ChunkRecord], vector_lists: list[list[ScoredChunk]]
     ) -> dict[str, float]:
-        """Question/chunk cosine similarity: from the vector search where it scored the chunk, else embedded now."""
+        """Question/chunk cosine similarity: from the vector search where it scored the chunk, else from the
+        chunk's stored vector, else embedded now (an index built without vectors)."""
         if query is None or not chunks:
             return {}
         known = {hit.chunk.id: hit.score for results in vector_lists for hit in results}
+        stored = self.store.embeddings([chunk.id for chunk in chunks if chunk.id not in known])
+        known.update({chunk_id: _cosine(query, vector) for chunk_id, vector in stored.items()})
         missing = [chunk for chunk in chunks if chunk.id not in known]
         if missing and self.embed is not None:
             vectors = self.embed([embedding_text(chunk.heading, chunk.text) for chunk in missing])

@@ -412,6 +412,15 @@ class SqliteChunkStore:
             lambda snapshot: snapshot.search_vector(np.asarray(query, np.float32), where, limit), where
         )
 
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        if not chunk_ids:
+            return {}
+        marks = ", ".join("?" * len(chunk_ids))
+        rows = self._connection().execute(
+            f"SELECT id, embedding FROM chunks WHERE embedding IS NOT NULL AND id IN ({marks})", tuple(chunk_ids)
+        )
+        return {chunk_id: array("f", blob).tolist() for chunk_id, blob in rows}
+
     def index_version(self) -> int:
         return int(self.get_meta("index_version") or 0)
 

@@ -37,6 +37,10 @@ class ChunkStore(Protocol):
         """Nearest chunks by cosine similarity; chunks without an embedding never match."""
         ...
 
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored (unit-length) vectors of these chunks; chunks without one are left out."""
+        ...
+
     def index_version(self) -> int:
         """A counter bumped by every write, so caches keyed on it go stale with the index."""
         ...
