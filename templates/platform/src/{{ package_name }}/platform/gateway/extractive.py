@@ -27,6 +27,8 @@ IDK_ANSWER = DONT_KNOW
 MIN_COVERAGE = 1 / 3
 MAX_SENTENCES = 3
 SEMANTIC_WEIGHT = 0.5
+# Sources come best first (retrieval order): a small prior for earlier sources breaks near-ties.
+SOURCE_ORDER_WEIGHT = 0.1
 # With an embedder, a sentence must also be this similar to the question (cosine) to support it; one
 # sharing only a fifth of the question's words qualifies when it is as similar as a close paraphrase.
 MIN_SIMILARITY = 0.25
@@ -37,6 +39,9 @@ PARAPHRASE_COVERAGE = 1 / 5
 Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A line that starts something of its own: table row, bullet, numbered item, doctest prompt, `name : type`.
+_LINE_START = re.compile(r"^(\||[-*+] |\d+[.)] |>>>|\.\.\. |[\w.,* ]{1,40} : )")
+WRAPPED_LINE_CHARS = 50
 _WORD = re.compile(r"[a-z0-9]+")
 
 _STOPWORD_TEXT = """
@@ -106,9 +111,10 @@ def tokenize(text: str) -> list[str]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text, knowing abbreviations: no split after "e.g.", "i.e.", "Dr." or an ellipsis,
-    nor before a lowercase word ("etc. and", "a op1 b ... c"); a line break always ends a sentence."""
+    nor before a lowercase word ("etc. and", "a op1 b ... c"). A line break ends a sentence unless it
+    only wraps prose (see `_lines`): a table row, list item or `name : type` line stays its own."""
     sentences: list[str] = []
-    for line in text.splitlines():
+    for line in _lines(text):
         flat = " ".join(line.split())
         start = 0
         for match in _SENTENCE_END.finditer(flat):
@@ -121,6 +127,30 @@ def split_sentences(text: str) -> list[str]:
         if flat[start:]:
             sentences.append(flat[start:])
     return [sentence for sentence in sentences if sentence]
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with hard-wrapped prose joined back: a long line that does not end a clause continues on the
+    next line unless that one starts something of its own (a table row, list item, prompt or heading)."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if lines and _wraps(lines[-1], line):
+            lines[-1] = f"{lines[-1]} {line}"
+        else:
+            lines.append(line)
+    return lines
+
+
+def _wraps(previous: str, line: str) -> bool:
+    last_line = previous.rsplit("\n", 1)[-1]
+    return (
+        len(last_line) >= WRAPPED_LINE_CHARS
+        and not last_line.endswith((".", "!", "?", ":", ";", "|"))
+        and not _LINE_START.match(line)
+    )
 
 
 def _continues(before: str, following: str) -> bool:
@@ -182,23 +212,28 @@ def answer_extractively(
     """1-3 cited sentences that support the question, in source order, or `IDK_ANSWER`.
 
     A sentence qualifies when it shares more than `min_coverage` (a third) of the
-    question's content words, generic words aside. Qualifying sentences are ranked by
+    question's content words, generic words aside; with `embed`, it must also be
+    MIN_SIMILARITY similar to the question, or share a fifth and be PARAPHRASE_SIMILARITY
+    similar (a close paraphrase). Qualifying sentences are ranked by
     support: the share of the question's words they cover, each word weighted by how few
     source sentences contain it (a word in every sentence says nothing), plus
     SEMANTIC_WEIGHT x the cosine similarity of the sentence and the question when `embed`
-    is given. Sentences reaching half the best support are kept, best 3, printed in source
-    order. Question fillers ("how long does it take") are stopwords, so they do not dilute
-    it. `max_chars` drops whole sentences first, so citations are never cut off.
+    is given, plus a small prior for earlier sources (they come best first). Sentences
+    reaching half the best support are kept, best 3, printed in source order. Question
+    fillers ("how long does it take") are stopwords, so they do not dilute it. `max_chars`
+    drops whole sentences first, so citations are never cut off.
     """
     wanted = set(tokenize(question)) - GENERIC_WORDS
     if not wanted:
         return IDK_ANSWER
     candidates: list[tuple[int, str, str, set[str]]] = []
+    prior: dict[int, float] = {}  # position -> the source-order prior of its source
     seen: set[str] = set()
-    for source in sources:
+    for rank, source in enumerate(sources):
         for sentence in split_sentences(source.text):
             if sentence not in seen:
                 seen.add(sentence)
+                prior[len(candidates)] = SOURCE_ORDER_WEIGHT / (1 + rank)
                 candidates.append((len(candidates), sentence, source.tag, set(tokenize(sentence))))
     frequency = Counter(word for *_, tokens in candidates for word in tokens & wanted)
     weight = {word: math.log(1 + (len(candidates) + 1) / (1 + frequency[word])) for word in wanted}
@@ -217,7 +252,7 @@ def answer_extractively(
         return IDK_ANSWER
     scored = []
     for (position, sentence, tag, tokens), cosine in qualified:
-        support = sum(weight[word] for word in wanted & tokens) / total + SEMANTIC_WEIGHT * cosine
+        support = sum(weight[word] for word in wanted & tokens) / total + SEMANTIC_WEIGHT * cosine + prior[position]
         scored.append((-support, len(tokens), position, sentence, tag))
     scored.sort()
     best = -scored[0][0]

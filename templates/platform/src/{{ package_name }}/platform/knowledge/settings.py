@@ -30,7 +30,7 @@ class KnowledgeSettings(BaseSettings):
     max_chunks_per_document: int = Field(default=2, ge=1)
     # A caller of `search` may refuse when no hit is this similar to the question (cosine of the
     # embeddings; calibrated on the tuned split of the real-text eval, benchmarks/bench_knowledge.py).
-    min_support: float = Field(default=0.33, ge=0.0, le=1.0)
+    min_support: float = Field(default=0.38, ge=0.0, le=1.0)
     freshness_days: int = Field(default=365, ge=1)
     stale_policy: Literal["downrank", "exclude"] = "downrank"
     stale_penalty: float = Field(default=0.5, gt=0, le=1)
