@@ -33,6 +33,13 @@ def test_defaults_pass_the_check(project) -> None:
         (("monthly_usd: ", "monthly_usd: -"), "budget.monthly_usd"),
         (("input: [pii, ", "input: [pi, "), "guards.input[0]: unknown guard 'pi'"),
         (("degrade_to: local-extractive", "degrade_to: gpt-9"), "gpt-9"),
+        (
+            (
+                "input: [pii, secrets, prompt_injection, policy]",
+                "input: [pii, model_classifier]\n  model_classifier: {model: lg-9}",
+            ),
+            "guards.model_classifier.model: ",
+        ),
     ],
 )
 def test_bad_governance_fails_at_start_up_naming_the_setting(project, edit, named) -> None:

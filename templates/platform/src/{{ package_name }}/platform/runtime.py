@@ -8,6 +8,7 @@ that order, so a pattern cannot forget one of them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -18,9 +19,13 @@ from .budget import BudgetGuard, CostLedger, Pricing
 from .errors import BudgetExceeded, ConfigError, GatewayError, Refused
 from .gateway import Completion, Gateway, Message, build_gateway
 from .governance import Governance, load_governance
-from .guardrails import PipelineResult, build_pipelines
+from .guardrails import GuardPipeline, PipelineResult, build_pipelines
 from .observability.telemetry import Telemetry
 from .settings import Settings, get_settings
+
+CLASSIFIER_FEATURE = "model_classifier"  # the budget feature and audit action of the guard's own model calls
+# (actor, feature) whose text the guards are scanning: a guard's own model call is booked to them.
+_SCREENING: ContextVar[tuple[str, str]] = ContextVar("screening", default=("guardrails", ""))
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,16 @@ class Runtime:
         self.settings = settings
         self.governance = governance
         self.input_guards, self.output_guards = build_pipelines(
-            governance.guards, settings.path(settings.policies_dir), gateway=lambda: self.gateway
+            governance.guards, settings.path(settings.policies_dir), ask_classifier=self.ask_classifier
         )
         self.pricing = Pricing.load(settings.path(settings.policies_dir) / "pricing.yml")
         self.pricing.require(settings.model)
         self.pricing.require(governance.budget.degrade_to)
+        if CLASSIFIER_FEATURE in (*self.input_guards.names, *self.output_guards.names):
+            try:  # an unpriced classifier could never be held to the budget
+                self.pricing.require(governance.guards.model_classifier.model)
+            except ConfigError as error:
+                raise ConfigError(f"governance.yml: guards.model_classifier.model: {error}") from None
         data = settings.path(settings.data_dir)
         data.mkdir(parents=True, exist_ok=True)
         self.telemetry = Telemetry.from_settings(settings)
@@ -95,7 +105,7 @@ class Runtime:
 
     def guard_input(self, text: str, *, actor: str, feature: str) -> PipelineResult:
         """Run input guards; a block is audited and raised as `Refused`."""
-        verdict = self.input_guards.run(text)
+        verdict = self._screen(self.input_guards, text, actor=actor, feature=feature)
         self._record_verdict(verdict)
         if verdict.action == "block":
             self._audit_refusal(actor, feature, "guardrails.input", text, verdict)
@@ -159,7 +169,9 @@ class Runtime:
         cost = self.budget.settle(reservation, input_tokens=billed_in, output_tokens=billed_out)
         self.telemetry.cost(feature, completion.model, cost)
         self._features.add(feature)
-        verdict_out = self.output_guards.run(completion.text, prompt=verdict_in.text)
+        verdict_out = self._screen(
+            self.output_guards, completion.text, actor=actor, feature=feature, prompt=verdict_in.text
+        )
         self._record_verdict(verdict_out)
         if verdict_out.blocked:
             outcome = Review("blocked")
@@ -188,6 +200,83 @@ class Runtime:
             verdict_out.text, completion, verdict_in, verdict_out, cost, record.seq, notes, outcome.decision
         )
 
+    def ask_classifier(
+        self,
+        messages: list[Message],
+        *,
+        model: str,
+        max_tokens: int,
+        prompt_version: str,
+        decide: Callable[[Completion], str],
+    ) -> Completion:
+        """The `model_classifier` guard's model call, governed like any other but not screened (it is a screen).
+
+        Reserved and settled in the budget under the feature `model_classifier` (a UTF-8 byte count
+        bounds the input tokens, `max_tokens` the output), traced, and audited as
+        `model_classifier.complete` with the actor whose text was scanned and `decide(completion)` as
+        the decision. `BudgetExceeded` and `GatewayError` are audited as refusals and raised; the
+        guard then follows its `on_error`. A degraded model cannot stand in for a classifier.
+        """
+        actor, screened_for = _SCREENING.get()
+        details: dict[str, Any] = {"screened_for": screened_for} if screened_for else {}
+        scanned = hash_text(messages[-1].content)
+        bound = sum(len(message.content.encode()) for message in messages) + 1
+        try:
+            reservation = self.budget.reserve(
+                feature=CLASSIFIER_FEATURE, model=model, input_tokens=bound, max_output_tokens=max_tokens
+            )
+            if reservation.degraded:
+                self.budget.release(reservation)
+                raise BudgetExceeded(
+                    setting="budget.on_hard_limit",
+                    feature=CLASSIFIER_FEATURE,
+                    scope=CLASSIFIER_FEATURE,
+                    message=f"budget: only {reservation.model!r} fits, and it cannot classify for {model!r}",
+                )
+        except BudgetExceeded:
+            self._append(
+                actor=actor,
+                action=f"{CLASSIFIER_FEATURE}.complete",
+                decision="refused:budget",
+                input_hash=scanned,
+                details=details,
+            )
+            raise
+        try:
+            with self.telemetry.llm_call("chat", model, self.settings.model_provider, CLASSIFIER_FEATURE) as call:
+                call.record_input(messages)
+                completion = self.gateway.complete(messages, model=model, max_tokens=max_tokens)
+                call.record_output(completion.text)
+                call.set_response(completion.model, completion.usage.input_tokens, completion.usage.output_tokens)
+        except GatewayError:
+            self.budget.release(reservation)
+            self._append(
+                actor=actor,
+                action=f"{CLASSIFIER_FEATURE}.complete",
+                decision="refused:gateway",
+                input_hash=scanned,
+                details=details,
+            )
+            raise
+        usage = completion.usage
+        billed_in, billed_out = (0, 0) if completion.cached else (usage.input_tokens, usage.output_tokens)
+        cost = self.budget.settle(
+            reservation, input_tokens=billed_in, output_tokens=billed_out, answered_by=completion.model
+        )
+        self.telemetry.cost(CLASSIFIER_FEATURE, completion.model, cost)
+        self._features.add(CLASSIFIER_FEATURE)
+        self._append(
+            actor=actor,
+            action=f"{CLASSIFIER_FEATURE}.complete",
+            decision=decide(completion),
+            model=completion.model,
+            prompt_version=prompt_version,
+            input_hash=scanned,
+            output_hash=hash_text(completion.text),
+            details={**details, "cost_usd": round(cost, 6)},
+        )
+        return completion
+
     def record(self, *, actor: str, action: str, decision: str, details: dict | None = None) -> int:
         """Audit a non-model step (an approval, an export, an ingest) and return its sequence number."""
         return self._append(actor=actor, action=action, decision=decision, details=details or {}).seq
@@ -200,6 +289,17 @@ class Runtime:
     def _budget_left(self) -> dict[str, float]:
         """USD left per feature this process has billed; read when metrics are collected."""
         return {feature: self.budget.remaining(feature) for feature in sorted(self._features.copy())}
+
+    @staticmethod
+    def _screen(
+        pipeline: GuardPipeline, text: str, *, actor: str, feature: str, prompt: str | None = None
+    ) -> PipelineResult:
+        """Run guards knowing for whom: a guard's own model call is audited under this actor."""
+        token = _SCREENING.set((actor, feature))
+        try:
+            return pipeline.run(text, prompt=prompt)
+        finally:
+            _SCREENING.reset(token)
 
     def _record_verdict(self, verdict: PipelineResult) -> None:
         for result in verdict.results:

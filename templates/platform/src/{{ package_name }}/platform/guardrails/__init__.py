@@ -8,7 +8,8 @@ Guards: `pii` (redact/block personal data), `secrets` (credentials), `prompt_inj
 (jailbreaks, obfuscated or base64-wrapped; `scan_context` for retrieved documents) and
 `policy` (denied topics, terms and patterns from `policies/denied_*.yml`); on output, `links`
 (links and images to hosts not on `guards.allowed_link_hosts` are removed: the Markdown-image beacon).
-Optional, off by default: `model_classifier`, a safety model asked through the gateway.
+Optional, off by default: `model_classifier`, a safety model asked through the runtime's governed call
+(budget, gateway, telemetry, audit).
 """
 
 from .classifier import ModelClassifierGuard

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from ..errors import ConfigError
-from ..gateway import Gateway
-from .classifier import ModelClassifierGuard
+from .classifier import AskClassifier, ModelClassifierGuard
 from .injection import PromptInjectionGuard
 from .links import LinkGuard
 from .pii import PiiGuard
@@ -50,7 +49,7 @@ class GuardContext:
     policies_dir: Path
     allowed_link_hosts: tuple[str, ...] = ()
     classifier: ClassifierConfig | None = None
-    gateway: Callable[[], Gateway] | None = None  # lazy: the runtime builds its gateway on first use
+    ask_classifier: AskClassifier | None = None  # the runtime's governed call (budget, gateway, audit)
 
 
 def _model_classifier(context: GuardContext) -> ModelClassifierGuard:
@@ -59,10 +58,13 @@ def _model_classifier(context: GuardContext) -> ModelClassifierGuard:
             "governance.yml: guards.model_classifier: the model_classifier guard needs "
             "`model_classifier: {model: <safety model served at the OpenAI-compatible endpoint>}`"
         )
-    if context.gateway is None:
-        raise ConfigError("governance.yml: guards.model_classifier: no model gateway to reach the classifier with")
+    if context.ask_classifier is None:
+        raise ConfigError(
+            "governance.yml: guards.model_classifier: no governed model call to reach the classifier with"
+            " (build the pipelines through Runtime)"
+        )
     return ModelClassifierGuard(
-        gateway=context.gateway,
+        ask=context.ask_classifier,
         model=context.classifier.model,
         on_error=context.classifier.on_error,
         max_tokens=context.classifier.max_tokens,
@@ -94,18 +96,18 @@ def _build(names: list[str], setting: str, context: GuardContext, fail_fast: boo
 
 
 def build_pipelines(
-    guards_config: GuardsConfig, policies_dir: Path, *, gateway: Callable[[], Gateway] | None = None
+    guards_config: GuardsConfig, policies_dir: Path, *, ask_classifier: AskClassifier | None = None
 ) -> tuple[GuardPipeline, GuardPipeline]:
     """(input pipeline, output pipeline) as governance.yml's `guards:` block describes them.
 
-    `gateway` returns the model gateway; only the optional `model_classifier` guard calls it.
+    `ask_classifier` is the runtime's governed model call; only the optional `model_classifier` guard uses it.
     """
     context = GuardContext(
         pii_action=guards_config.pii_action,
         policies_dir=policies_dir,
         allowed_link_hosts=tuple(guards_config.allowed_link_hosts),
         classifier=guards_config.model_classifier,
-        gateway=gateway,
+        ask_classifier=ask_classifier,
     )
     return (
         _build(guards_config.input, "input", context, guards_config.fail_fast),
