@@ -10,6 +10,7 @@ passes its gate (`test_clean_project_passes_its_gate`). A control with no defect
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -110,6 +111,41 @@ def audit_tampered(project: Project) -> None:
         db.execute("DROP TRIGGER audit_records_no_update")
         seq = db.execute("SELECT min(seq) FROM audit_records").fetchone()[0]
         db.execute("UPDATE audit_records SET decision = 'approved-by-admin' WHERE seq = ?", (seq,))
+
+
+def _rechain(db) -> None:
+    """Recompute every hash and the stored head: what anyone can do to an unkeyed (low-tier) chain."""
+    names = [column[0] for column in db.execute("SELECT * FROM audit_records").description]
+    prev, seq = "0" * 64, 0
+    for row in db.execute("SELECT * FROM audit_records ORDER BY seq").fetchall():
+        record = dict(zip(names, row, strict=True)) | {"prev_hash": prev}
+        del record["hash"]
+        record["details"] = json.loads(record["details"])
+        prev = hashlib.sha256(json.dumps(record, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        seq = record["seq"]
+        db.execute("UPDATE audit_records SET prev_hash = ?, hash = ? WHERE seq = ?", (record["prev_hash"], prev, seq))
+    db.execute("UPDATE audit_meta SET value = ? WHERE key = 'head'", (f"{seq}:{prev}",))
+
+
+def audit_tail_cut(project: Project) -> None:
+    """The last decisions are cut off and the chain and its stored head rewritten to match."""
+    with project.audit_db() as db:
+        db.execute("DROP TRIGGER audit_records_no_update")
+        db.execute("DROP TRIGGER audit_records_no_delete")
+        db.execute("DELETE FROM audit_records WHERE seq > (SELECT max(seq) / 2 FROM audit_records)")
+        _rechain(db)
+
+
+def audit_emptied(project: Project) -> None:
+    with project.audit_db() as db:
+        db.execute("DROP TRIGGER audit_records_no_delete")
+        db.execute("DELETE FROM audit_records")
+        db.execute("UPDATE audit_meta SET value = ? WHERE key = 'head'", ("0:" + "0" * 64,))
+
+
+def audit_deleted(project: Project) -> None:
+    for path in (project.path / "var").glob("audit.sqlite3*"):
+        path.unlink()
 
 
 def governance_broken(project: Project) -> None:
@@ -286,6 +322,9 @@ DEFECTS = [
     Defect("low.budget_set", "low", budget_removed),
     Defect("low.budget_headroom", "low", budget_exhausted),
     Defect("low.audit_on", "low", audit_tampered),
+    Defect("low.audit_on", "low", audit_tail_cut, "truncated or rolled back"),
+    Defect("low.audit_on", "low", audit_emptied, "log ends at record 0, before checkpoint"),
+    Defect("low.audit_on", "low", audit_deleted, "is missing or empty, but checkpoint"),
     Defect("governance.valid", "low", governance_broken),
     Defect("waivers.valid", "low", expired_waiver),
     Defect("assets.not_deprecated", "low", deprecated_prompt),

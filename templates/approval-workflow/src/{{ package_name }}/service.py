@@ -16,7 +16,6 @@ from typing import NoReturn
 from .actions import ActionRegistry, ExecutionContext, default_registry
 from .intake import Intake, request_fingerprint
 from .platform.assets import Prompt, load_prompt
-from .platform.audit.log import hash_text
 from .platform.runtime import Runtime
 from .proposals import (
     EXECUTABLE,
@@ -155,7 +154,7 @@ class ProposalService:
                 "proposal": proposal_id,
                 "action": proposal.action,
                 "risk": proposal.risk,
-                "note": hash_text(note),
+                "note": self.runtime.audit.hash_text(note),
             }
             seq = self.runtime.record(actor=actor, action=audit_action, decision=to_state, details=details)
             self.store.add_event(conn, proposal_id, proposal.state, to_state, actor=actor, at=now, audit_seq=seq)
@@ -227,7 +226,7 @@ class ProposalService:
                 self._refuse(actor, "proposal.rollback", proposal, reason)
             result = {"execution": proposal.result, "rollback": undo}
             self.store.move(conn, proposal, State.ROLLED_BACK, now=now, result=result)
-            details = {"proposal": proposal_id, "action": proposal.action, "note": hash_text(note)}
+            details = {"proposal": proposal_id, "action": proposal.action, "note": self.runtime.audit.hash_text(note)}
             seq = self.runtime.record(actor=actor, action="proposal.rollback", decision="rolled_back", details=details)
             self.store.add_event(
                 conn, proposal_id, proposal.state, State.ROLLED_BACK, actor=actor, at=now, audit_seq=seq, note=note

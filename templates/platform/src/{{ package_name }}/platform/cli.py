@@ -77,13 +77,60 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
         runtime.close()
 
     @audit.command("verify")
-    def audit_verify() -> None:
-        """Check the hash chain; exit 1 naming the first bad record."""
+    def audit_verify(
+        checkpoint: Annotated[
+            list[Path] | None,
+            typer.Option(help="Also verify against the checkpoints in this file (JSONL; repeatable)"),
+        ] = None,
+    ) -> None:
+        """Check the hash chain against every known checkpoint; exit 1 naming the first problem.
+
+        Checkpoints in the project's checkpoint file (var/audit-checkpoints.jsonl) always count.
+        """
+        from .audit.checkpoint import read_checkpoints
+
         runtime = open_runtime()
-        result = runtime.audit.verify()
+        try:
+            files = [runtime.checkpoint_file, *(checkpoint or [])]
+            try:
+                known = [found for path in files for found in read_checkpoints(path)]
+            except (OSError, ValueError) as error:
+                raise fail(str(error)) from error
+            missing = [str(path) for path in checkpoint or [] if not path.is_file()]
+            if missing:
+                raise fail(f"checkpoint file not found: {', '.join(missing)}")
+            result = runtime.audit.verify(checkpoints=known)
+        finally:
+            runtime.close()
         if not result.ok:
-            raise fail(f"audit log: record {result.first_bad} is bad: {result.reason}")
-        typer.echo(f"ok: audit log verified, {result.records} records")
+            where = f"record {result.first_bad}: " if result.first_bad is not None else ""
+            raise fail(f"audit log does not verify: {where}{result.reason}")
+        typer.echo(f"ok: audit log verified, {result.records} records, against {len(known)} checkpoint(s)")
+
+    @audit.command("checkpoint")
+    def audit_checkpoint(
+        out: Annotated[
+            Path | None, typer.Option(help="Also append the checkpoint to this file (keep it outside the log's host)")
+        ] = None,
+    ) -> None:
+        """Print the signed head of the audit log (sequence, hash, time) and keep it in the checkpoint file."""
+        from .audit.checkpoint import append_checkpoint, read_checkpoints
+
+        runtime = open_runtime()
+        try:
+            try:
+                known = read_checkpoints(runtime.checkpoint_file)
+            except (OSError, ValueError) as error:
+                raise fail(str(error)) from error
+            result = runtime.audit.verify(checkpoints=known)
+            if not result.ok:
+                raise fail(f"audit log does not verify, no checkpoint taken: {result.reason}")
+            head = runtime.audit.checkpoint()
+            for path in [runtime.checkpoint_file, *([out] if out else [])]:
+                append_checkpoint(path, head)
+        finally:
+            runtime.close()
+        typer.echo(head.to_json())
 
     @cost.command("report")
     def cost_report(

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from .. import ENV_PREFIX
-from .audit.log import AuditLog, AuditRecord, hash_text
+from .audit.checkpoint import CHECKPOINT_FILE
+from .audit.log import AuditLog, AuditRecord
 from .budget import BudgetGuard, CostLedger, Pricing
 from .errors import BudgetExceeded, ConfigError, GatewayError, Refused
 from .gateway import Completion, Gateway, Message, build_gateway
@@ -82,7 +84,13 @@ class Runtime:
             on_alert=lambda alert: self.telemetry.budget_anomaly(alert.feature),
         )
         # One AuditLog per process: concurrent threads then share commits instead of queueing on the file lock.
-        self.audit = AuditLog(data / "audit.sqlite3", hmac_key=self._hmac_key(), durability=governance.audit.durability)
+        self.audit = AuditLog(
+            data / "audit.sqlite3",
+            hmac_key=self._hmac_key(),
+            hash_key=settings.audit_hash_key.get_secret_value().encode() or None,
+            durability=governance.audit.durability,
+            checkpoint_file=self.checkpoint_file,
+        )
         self._features: set[str] = set()
         self.telemetry.observe_budget(self._budget_left)
 
@@ -183,8 +191,8 @@ class Runtime:
             decision=outcome.decision,
             model=completion.model,
             prompt_version=prompt_version,
-            input_hash=hash_text(f"{context}\n\n{user}" if context else user),
-            output_hash=hash_text(completion.text),
+            input_hash=self.audit.hash_text(f"{context}\n\n{user}" if context else user),
+            output_hash=self.audit.hash_text(completion.text),
             details={
                 **(audit_details or {}),
                 **outcome.details,
@@ -310,13 +318,24 @@ class Runtime:
             actor=actor,
             action=f"{feature}.complete",
             decision=f"refused:{control}",
-            input_hash=hash_text(text),
+            input_hash=self.audit.hash_text(text),
             details={"findings": [f.type for r in verdict.results for f in r.findings]},
+        )
+
+    @property
+    def checkpoint_file(self) -> Path:
+        """Where this project's audit checkpoints are kept (and read by `audit verify` and the gate)."""
+        configured = self.settings.audit_checkpoint_file
+        return (
+            self.settings.path(configured)
+            if configured
+            else self.settings.path(self.settings.data_dir) / CHECKPOINT_FILE
         )
 
     def close(self) -> None:
         if "gateway" in self.__dict__:
             self.gateway.close()
+        self.audit.close()  # checkpoints the head this process reached, if it wrote records
         self.telemetry.shutdown()
 
 

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     audit_hmac_key: SecretStr = SecretStr("")
+    # Keys input/output hashes (HMAC); unset: a random key generated next to the audit log.
+    audit_hash_key: SecretStr = SecretStr("")
+    # Checkpoints of the audit log's head are appended here and verified against; default var/.
+    audit_checkpoint_file: Path | None = None
     api_clients: dict[str, ApiClient] = {}
     alert_webhook_url: str = ""
     record_content: bool = False

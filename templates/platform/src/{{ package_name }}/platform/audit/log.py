@@ -13,8 +13,10 @@ head is read, so writers in other threads and processes queue instead of forking
 and `seq` is the primary key, so two records can never claim the same place. The file must
 live on a local disk (WAL needs shared memory; not NFS).
 
-Records hold hashes and metadata, never content: `hash_text()` the prompt and the answer, and
-`append` refuses raw-looking values (see `AuditContentError`).
+Records hold hashes and metadata, never content: `log.hash_text()` the prompt and the answer (an
+HMAC under the project's key, see `keys.py`), and `append` refuses raw-looking values (see
+`AuditContentError`). The chain proves no record inside the log changed; checkpoints kept outside
+it (`checkpoint.py`) prove the log was not cut short or rolled back.
 """
 
 from __future__ import annotations
@@ -36,10 +38,11 @@ from typing import Any, Literal
 
 from ... import ENV_PREFIX
 from ..errors import AuditContentError, AuditError
+from .checkpoint import Checkpoint, append_checkpoint, signature_problem, signed
+from .keys import KEY_FILE, KEYED_HASH, ContentHasher, hmac_pads, key_id, load_or_create_key, read_key
 
 GENESIS_HASH = "0" * 64
 MAX_FIELD_CHARS = 256  # metadata fits; a pasted prompt or document does not
-_SHA256_REF = re.compile(r"sha256:[0-9a-f]{64}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # The canonical JSON of a record, keys in sorted order. `details` is spliced in as already
 # canonical JSON text, so verifying does not re-parse it (a changed byte still changes the hash).
@@ -67,15 +70,6 @@ CREATE TRIGGER IF NOT EXISTS audit_records_no_update BEFORE UPDATE ON audit_reco
 CREATE TRIGGER IF NOT EXISTS audit_records_no_delete BEFORE DELETE ON audit_records
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only: records cannot be deleted'); END;
 """
-
-
-def hash_text(text: str) -> str:
-    """Fingerprint content for the audit log (`sha256:<hex>`): proves what was sent, not what it said.
-
-    A plain hash of a short, guessable value (an email) can be confirmed by guessing; it is a
-    reference, not anonymisation. Keep such values out of the log entirely.
-    """
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +116,6 @@ class _Ticket:
 
 
 @dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """The chain head at some moment; publish it elsewhere to detect a truncated tail later."""
-
-    seq: int
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
 class VerifyResult:
     """`records` = how many records verified before the first bad one (all of them when ok)."""
 
@@ -147,15 +133,27 @@ class AuditLog:
         path: Path,
         *,
         hmac_key: bytes | None = None,
+        hash_key: bytes | None = None,
         durability: Literal["full", "normal"] = "full",
+        checkpoint_file: Path | None = None,
+        checkpoint_every: int = 1000,
     ) -> None:
         """`durability="full"` fsyncs every commit; `"normal"` survives process crashes but may
-        lose the last commits on power loss (the chain stays intact either way)."""
+        lose the last commits on power loss (the chain stays intact either way). `hash_key` keys
+        `hash_text` and signs checkpoints of an unkeyed chain; without one, a random key is kept
+        next to the log (`audit_hash.key`), created the first time it is needed. With
+        `checkpoint_file`, the head is checkpointed there every `checkpoint_every` records this
+        object writes and on `close()`."""
         self.path = Path(path)
         self._key = hmac_key or None
         self._scheme = "hmac-sha256" if self._key else "sha256"
-        self._key_id = hashlib.sha256(b"audit-key-id:" + self._key).hexdigest()[:16] if self._key else ""
-        self._hmac_pads = _hmac_pads(self._key) if self._key else None
+        self._key_id = key_id(self._key) if self._key else ""
+        self._hmac_pads = hmac_pads(self._key) if self._key else None
+        self._hash_key = hash_key or None
+        self._hasher: ContentHasher | None = None
+        self._checkpoint_file = checkpoint_file
+        self._checkpoint_every = max(1, checkpoint_every)
+        self._unchecked = 0  # records committed here since the last automatic checkpoint
         self._synchronous = {"full": "FULL", "normal": "NORMAL"}[durability]
         self._lock = threading.Lock()  # one writer per object; other objects and processes wait in SQLite
         self._queue_lock = threading.Lock()
@@ -229,7 +227,26 @@ class AuditLog:
                 records.append(AuditRecord(*row[:9], json.loads(details_json), row[10], prev))
             conn.executemany(_INSERT, rows)
             self._set_head(conn, seq, prev)
+        self._unchecked += len(records)
+        if self._checkpoint_file is not None and self._unchecked >= self._checkpoint_every:
+            self._write_checkpoint(seq, prev)
         return records
+
+    def close(self) -> None:
+        """Checkpoint the head if this object wrote records since the last one; close the connection."""
+        with self._lock:
+            if self._checkpoint_file is not None and self._unchecked:
+                head = self.head()
+                self._write_checkpoint(head.seq, head.hash)
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    def _write_checkpoint(self, seq: int, hash_: str) -> None:
+        assert self._checkpoint_file is not None
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        append_checkpoint(self._checkpoint_file, signed(self._checkpoint_key(create=True) or b"", seq, hash_, now))
+        self._unchecked = 0
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -243,34 +260,61 @@ class AuditLog:
                 yield AuditRecord(*row[:9], json.loads(row[9]), row[10], row[11])
 
     def head(self) -> Checkpoint:
-        """The current chain head; keep it outside this file (ticket, log line) as a checkpoint."""
+        """The current chain head (unsigned); `checkpoint()` signs it for keeping elsewhere."""
         conn = self._reader()
         if conn is None:
             return Checkpoint(0, GENESIS_HASH)
         with closing(conn):
             return Checkpoint(*_read_head(conn))
 
-    def verify(self, *, checkpoint: Checkpoint | None = None) -> VerifyResult:
+    def checkpoint(self) -> Checkpoint:
+        """The head, timestamped and signed: keep it outside this file (see `checkpoint.py`)."""
+        head = self.head()
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return signed(self._checkpoint_key(create=True) or b"", head.seq, head.hash, now)
+
+    def hash_text(self, text: str) -> str:
+        """Keyed fingerprint of content (`hmac-sha256:<hex>`) for `input_hash`, `output_hash` and details.
+
+        Proves what was sent to whoever holds the project's key, and nothing to anyone guessing.
+        """
+        if self._hasher is None:
+            self._hasher = ContentHasher(self._hash_key or load_or_create_key(self.path.parent / KEY_FILE))
+        return self._hasher(text)
+
+    def verify(self, *, checkpoints: Iterable[Checkpoint] = ()) -> VerifyResult:
         """Recompute the chain; report the first record that was modified, deleted, inserted or moved.
 
-        A checkpoint taken earlier (and kept outside this file) also catches a cut-off tail.
+        Checkpoints taken earlier (and kept outside this file) also catch a cut-off tail, an
+        emptied or deleted log, and a log rewritten from some record on (a fork).
         """
+        known = sorted(checkpoints, key=lambda checkpoint: checkpoint.seq)
+        key = self._checkpoint_key(create=False)
+        for checkpoint in known:
+            problem = signature_problem(checkpoint, key)
+            if problem:
+                return VerifyResult(False, 0, None, problem)
+        expected = known[-1] if known else None
         try:
             conn = self._reader()
             if conn is None:
-                if checkpoint and checkpoint.seq > 0:
-                    return _fail(0, 1, f"audit log {self.path} does not exist but checkpoint {checkpoint.seq} does")
+                if expected and expected.seq > 0:
+                    reason = f"audit log {self.path} is missing or empty, but {expected.label} says it held records"
+                    return _fail(0, 1, reason)
                 return VerifyResult(True, 0, None, f"no audit log at {self.path} yet (0 records)")
             with closing(conn):
                 conn.execute("BEGIN")  # one consistent snapshot while writers go on
-                return self._verify_chain(conn, checkpoint)
+                return self._verify_chain(conn, known)
+        except AuditError as error:
+            return VerifyResult(False, 0, None, str(error))
         except sqlite3.DatabaseError as error:
-            return VerifyResult(False, 0, None, f"audit log {self.path} is unreadable: {error}")
+            return VerifyResult(False, 0, None, f"audit log is not a readable SQLite database: {self.path}: {error}")
 
-    def _verify_chain(self, conn: sqlite3.Connection, checkpoint: Checkpoint | None) -> VerifyResult:
+    def _verify_chain(self, conn: sqlite3.Connection, checkpoints: list[Checkpoint]) -> VerifyResult:
         problem = self._scheme_problem(conn)
         if problem:
             return VerifyResult(False, 0, None, problem)
+        at = {checkpoint.seq: checkpoint for checkpoint in checkpoints}
         good, prev = 0, GENESIS_HASH
         for row in conn.execute(_SELECT_ALL):
             seq, expected = row[0], good + 1
@@ -280,14 +324,15 @@ class AuditLog:
                 return _fail(good, seq, f"record {seq}: prev_hash does not link to record {seq - 1}")
             if not hmac.compare_digest(self._digest(row[:11]), row[11]):
                 return _fail(good, seq, f"record {seq}: content does not match its hash (modified or forged)")
-            if checkpoint and seq == checkpoint.seq and row[11] != checkpoint.hash:
-                return _fail(good, seq, f"record {seq}: differs from the checkpoint")
+            if seq in at and row[11] != at[seq].hash:
+                return _fail(good, seq, f"record {seq} differs from {at[seq].label}: the log was rewritten from there")
             prev, good = row[11], seq
         head = _read_head(conn)
         if head != (good, prev):
             return _fail(good, good + 1, f"log ends at record {good} but its head says {head[0]}: truncated")
-        if checkpoint and checkpoint.seq > good:
-            return _fail(good, good + 1, f"log ends at record {good}, before checkpoint {checkpoint.seq}: truncated")
+        if checkpoints and checkpoints[-1].seq > good:
+            reason = f"log ends at record {good}, before {checkpoints[-1].label}: truncated or rolled back"
+            return _fail(good, good + 1, reason)
         return VerifyResult(True, good, None, f"{good} records verified ({self._scheme})")
 
     # -- internals -----------------------------------------------------------------------------
@@ -305,12 +350,23 @@ class AuditLog:
         outer.update(inner.digest())
         return outer.hexdigest()  # == hmac.new(key, text, "sha256").hexdigest(), twice as fast
 
+    def _checkpoint_key(self, *, create: bool) -> bytes | None:
+        """The chain's HMAC key when it has one, else the content key (never created to verify)."""
+        if self._key or self._hash_key:
+            return self._key or self._hash_key
+        path = self.path.parent / KEY_FILE
+        return load_or_create_key(path) if create else read_key(path)
+
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None or self._pid != os.getpid():  # never reuse a connection across fork
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError as error:
+                conn.close()
+                raise AuditError(f"audit log is not a readable SQLite database: {self.path}: {error}") from error
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
             conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA}")
             try:
@@ -330,7 +386,12 @@ class AuditLog:
         if not self.path.exists():
             return None
         conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-        if conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'audit_records'").fetchone()[0] == 0:
+        try:
+            found = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'audit_records'").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise AuditError(f"audit log is not a readable SQLite database: {self.path}: {error}") from error
+        if found == 0:
             conn.close()  # created this instant by a writer, or emptied: either way no records yet
             return None
         return conn
@@ -370,12 +431,6 @@ class AuditLog:
         conn.execute("INSERT OR REPLACE INTO audit_meta (key, value) VALUES ('head', ?)", (f"{seq}:{hash_}",))
 
 
-def _hmac_pads(key: bytes) -> tuple[Any, Any]:
-    """HMAC-SHA-256 (RFC 2104) with the keyed pads hashed once, not once per record."""
-    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-    return hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block))
-
-
 def _read_head(conn: sqlite3.Connection) -> tuple[int, str]:
     row = conn.execute("SELECT value FROM audit_meta WHERE key = 'head'").fetchone()
     if row is None:
@@ -396,9 +451,10 @@ def _canonical_details(entry: AuditEntry) -> str:
         raise AuditContentError("audit log: actor, action and decision must not be empty")
     for name in ("input_hash", "output_hash"):
         value = getattr(entry, name)
-        if value and not (isinstance(value, str) and _SHA256_REF.fullmatch(value)):
+        if value and not (isinstance(value, str) and KEYED_HASH.fullmatch(value)):
             raise AuditContentError(
-                f"audit log: {name} must be '' or 'sha256:<64 hex>' from hash_text(); raw text is never stored"
+                f"audit log: {name} must be '' or 'hmac-sha256:<64 hex>' from log.hash_text(); raw text and"
+                " unkeyed hashes are never stored"
             )
     details = entry.details or {}
     _check_details("details", details)

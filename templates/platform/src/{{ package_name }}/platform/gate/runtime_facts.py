@@ -7,6 +7,7 @@ the service would use.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -98,17 +99,40 @@ def audit_facts(
         "verify": {"ok": False, "records": 0, "first_bad": None, "reason": "not checked"},
         "decision_records": 0,
         "incomplete_records": [],
+        "checkpoints_known": 0,
+        "checkpoint": None,
     }
     if runtime is not None:
-        result = runtime.audit.verify()
-        facts["verify"] = {"ok": result.ok, "records": result.records, "first_bad": result.first_bad}
-        facts["verify"]["reason"] = result.reason
-        if result.ok:
+        _verify(runtime, facts)
+        if facts["verify"]["ok"]:
             _check_records(runtime, facts)
     path = settings.path(settings.data_dir) / "audit.sqlite3"
     figure = f"{facts['verify']['reason']}; {facts['decision_records']} decision records; key {key_source}"
     facts["evidence"] = [entry(shown(settings.project_root, path), figure)]
     return facts
+
+
+def _verify(runtime: Runtime, facts: dict[str, Any]) -> None:
+    """Verify the chain against every checkpoint kept for this log; checkpoint the head it verified.
+
+    The new checkpoint goes into the evidence bundle (which CI keeps) and the checkpoint file, so
+    the next gate run fails if the log was cut short, emptied, deleted or rewritten in between.
+    """
+    from ..audit.checkpoint import append_checkpoint, read_checkpoints
+
+    try:
+        known = read_checkpoints(runtime.checkpoint_file)
+    except (OSError, ValueError) as error:
+        facts["verify"] = {"ok": False, "records": 0, "first_bad": None, "reason": str(error)}
+        return
+    result = runtime.audit.verify(checkpoints=known)
+    facts["verify"] = {"ok": result.ok, "records": result.records, "first_bad": result.first_bad}
+    facts["verify"]["reason"] = f"{result.reason}; {len(known)} checkpoint(s) known" if known else result.reason
+    facts["checkpoints_known"] = len(known)
+    if result.ok and result.records:
+        head = runtime.audit.checkpoint()
+        append_checkpoint(runtime.checkpoint_file, head)
+        facts["checkpoint"] = json.loads(head.to_json())
 
 
 def _check_records(runtime: Runtime, facts: dict[str, Any]) -> None:
