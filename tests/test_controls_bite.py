@@ -295,10 +295,10 @@ def incomplete_decision_record(project: Project) -> None:
     """A model call audited without the prompt version that produced it."""
     project.python_code(
         f"from {project.package}.platform.runtime import Runtime\n"
-        f"from {project.package}.platform.audit.log import hash_text\n"
         "runtime = Runtime.from_settings()\n"
         "runtime.audit.append(actor='batch', action='answer.complete', decision='answered', model='local-extractive',\n"
-        "    input_hash=hash_text('q'), output_hash=hash_text('a'))\n"
+        "    input_hash=runtime.audit.hash_text('q'), output_hash=runtime.audit.hash_text('a'))\n"
+        "runtime.close()\n"
     )
 
 
