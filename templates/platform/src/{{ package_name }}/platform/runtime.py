@@ -227,7 +227,7 @@ class Runtime:
         """
         actor, screened_for = _SCREENING.get()
         details: dict[str, Any] = {"screened_for": screened_for} if screened_for else {}
-        scanned = hash_text(messages[-1].content)
+        scanned = self.audit.hash_text(messages[-1].content)
         bound = sum(len(message.content.encode()) for message in messages) + 1
         try:
             reservation = self.budget.reserve(
@@ -280,7 +280,7 @@ class Runtime:
             model=completion.model,
             prompt_version=prompt_version,
             input_hash=scanned,
-            output_hash=hash_text(completion.text),
+            output_hash=self.audit.hash_text(completion.text),
             details={**details, "cost_usd": round(cost, 6)},
         )
         return completion
