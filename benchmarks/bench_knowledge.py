@@ -80,7 +80,7 @@ def run_service(project: Path, engine: str, corpus_dir: Path) -> dict:
         service_module = importlib.import_module(f"{package}.service")
         auth = importlib.import_module(f"{package}.platform.auth")
         runtime = runtime_module.Runtime.from_settings()
-        service = service_module.RagService.open(runtime)
+        service = service_module.RagService.from_runtime(runtime)
         started = time.perf_counter()
         report = service.ingest_folder(corpus_dir)
         ingest_s = time.perf_counter() - started

@@ -139,7 +139,7 @@ def measure(project: Path, requests: int, copies: list[int]) -> dict:
             folder.mkdir()
             build_corpus(project, folder, count)
             runtime = runtime_module.Runtime.from_settings()
-            service = service_module.RagService.open(runtime)
+            service = service_module.RagService.from_runtime(runtime)
             started = time.perf_counter()
             report = service.ingest_folder(folder)
             ingest_s = time.perf_counter() - started

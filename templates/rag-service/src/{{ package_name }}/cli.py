@@ -49,7 +49,7 @@ def open_service() -> RagService:
     from .service import RagService
 
     try:
-        return RagService.open(open_runtime())
+        return RagService.from_runtime(open_runtime())
     except (ConfigError, ValueError) as error:
         raise fail(str(error).splitlines()[0]) from error
 

@@ -21,7 +21,7 @@ QUESTIONS = (
 
 def demo(runtime: Runtime) -> None:
     config = get_rag_settings()
-    service = RagService.open(runtime, config)
+    service = RagService.from_runtime(runtime, config)
     try:
         report = service.ingest_folder(runtime.settings.path(config.corpus_dir), actor="demo")
         typer.echo(f"ingested {config.corpus_dir}/: {report.summary()}")

@@ -138,21 +138,6 @@ class DocumentIn(DocumentMetadata):
         return DocumentMetadata.model_validate(self.model_dump(exclude={"content", "format"}))
 
 
-class ErrorBody(BaseModel):
-    """What every refusal looks like: the control or check that refused, and why."""
-
-    error: str
-    detail: str
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    400: {"description": "Body is not valid JSON"},
-    401: {"model": ErrorBody, "description": "Missing or unknown API key"},
-    403: {"model": ErrorBody, "description": "Key lacks the scope, or clearance for the document"},
-    429: {"model": ErrorBody, "description": "Rate limit exceeded for this client"},
-}
-
-
 class IngestResult(BaseModel):
     document_id: str
     status: Literal["added", "updated", "unchanged", "duplicate"]

@@ -101,7 +101,9 @@ class RagService:
         self.sanitise = lru_cache(maxsize=SANITISED_CHUNKS_CACHED)(self._sanitise)
 
     @classmethod
-    def open(cls, runtime: Runtime, config: RagSettings | None = None, *, namespace: str = "main") -> RagService:
+    def from_runtime(
+        cls, runtime: Runtime, config: RagSettings | None = None, *, namespace: str = "main"
+    ) -> RagService:
         config = config or get_rag_settings()
         return cls(runtime, open_store(runtime.settings, config, namespace=namespace), config)
 
@@ -134,37 +136,36 @@ class RagService:
             self.cache.put(key, answer)
             return answer
         evidence = self._admitted(prepare_evidence(retrieved, self.sanitise), actor)
-        answer = self._answer(replace(screened, text=f"Question: {question}"), evidence, retrieved, actor)
+        answer = self._answer(screened, evidence, retrieved, actor)
         self.cache.put(key, answer)
         return answer
 
     def _answer(
-        self, question: PipelineResult, evidence: list[Evidence], retrieved: list[RetrievedChunk], actor: str
+        self, screened: PipelineResult, evidence: list[Evidence], retrieved: list[RetrievedChunk], actor: str
     ) -> Answer:
-        """`question` is the screened question line; the runtime does not scan it a second time."""
+        """`screened` is the input guards' verdict on the question; the runtime does not scan it a second time."""
         base = Answer(text=DONT_KNOW, refused=True, citations=[], retrieved=retrieved, prompt_version=self.prompt.ref)
         details = {"retrieved": [item.chunk.id for item in retrieved], "prompt": self.prompt.ref}
         if not evidence:
             seq = self.runtime.record(actor=actor, action="rag.query", decision="no-evidence", details=details)
             return replace(base, reason="no retrieved source", audit_seq=seq)
         by_tag = {item.tag: item for item in evidence}
-        checks: list[CitationCheck] = []
 
         def review(text: str) -> Review:
-            """The citation guard, recorded in the model call's own audit record."""
+            """The citation guard, recorded in the model call's own audit record; the check rides along."""
             check = check_citations(text, list(by_tag))
-            checks.append(check)
             if check.problem is not None:
-                return Review("withheld:citations", {"reason": check.problem})
+                return Review("withheld:citations", {"reason": check.problem}, check)
             cited = [by_tag[tag].retrieved.chunk.id for tag in check.cited]
-            return Review("refused:no-support" if check.says_unknown else "answered", {"cited": cited})
+            return Review("refused:no-support" if check.says_unknown else "answered", {"cited": cited}, check)
 
         governed = self.runtime.complete(
             feature=FEATURE,
             actor=actor,
             system=self.prompt.text,
             context=sources_context(evidence),  # already screened chunk by chunk in _sanitise
-            user=question,
+            user=f"Question: {screened.text}",
+            screened=screened,
             prompt_version=self.prompt.ref,
             audit_details=details,
             review=review,
@@ -174,7 +175,7 @@ class RagService:
             *(f"{item.tag}: instructions removed from source" for item in evidence if item.neutralised),
         ]
         base = replace(base, cost_usd=governed.cost_usd, notes=notes, audit_seq=governed.audit_seq)
-        [check] = checks  # the review of `governed.text`: complete() returns only after it ran
+        check: CitationCheck = governed.review.check  # the citation check of `governed.text`
         if check.problem is not None:
             return replace(base, reason=f"citations: {check.problem}; answer withheld")
         citations = [_citation(by_tag[tag]) for tag in check.cited]

@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import PROJECT_NAME, __version__
 from .auth import Caller, ClientRegistry
@@ -24,6 +25,33 @@ from .runtime import Runtime
 from .settings import get_settings
 
 REFUSAL_STATUS = {"budget": 402, "gateway": 503}
+# `error` for an HTTP error raised by the framework or a route (`HTTPException`): the status, in words.
+HTTP_ERRORS = {400: "request", 401: "auth", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"} | {
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of every pattern: what refused the request (a control, a rule, a check) and why.
+
+    `detail` is one readable sentence, or for a malformed request (`error: validation`) the list of
+    fields at fault with their location and message.
+    """
+
+    error: str
+    detail: str | list[dict[str, Any]]
+
+
+# Declared on every router the platform app includes, so each pattern's OpenAPI shows the one error body.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The request breaks a rule of the service"},
+    401: {"model": ErrorBody, "description": "Missing or unknown API key"},
+    403: {"model": ErrorBody, "description": "Key lacks the scope or clearance"},
+    422: {"model": ErrorBody, "description": "A field is missing or malformed, or a control refused"},
+    429: {"model": ErrorBody, "description": "Rate limit exceeded for this client"},
+}
 
 platform_router = APIRouter(tags=["platform"])
 
@@ -128,7 +156,7 @@ def create_platform_app(
     app = FastAPI(title=PROJECT_NAME, version=__version__, lifespan=lifespan)
     app.include_router(platform_router)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
 
     @app.exception_handler(AuthError)
     async def _auth_error(request: Request, error: AuthError) -> JSONResponse:
@@ -151,7 +179,22 @@ def create_platform_app(
         status = REFUSAL_STATUS.get(error.control, 422)
         return JSONResponse({"error": error.control, "detail": error.reason}, status)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # An unknown path, a wrong method, or a route's own `HTTPException`: the same body as any refusal.
+        body = {"error": HTTP_ERRORS.get(error.status_code, "http"), "detail": str(error.detail)}
+        return JSONResponse(body, error.status_code, headers=getattr(error, "headers", None))
+
     return app
 
 
-__all__ = ["RuntimeDep", "create_platform_app", "get_service", "get_settings", "model_response", "require_scope"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "ErrorBody",
+    "RuntimeDep",
+    "create_platform_app",
+    "get_service",
+    "get_settings",
+    "model_response",
+    "require_scope",
+]

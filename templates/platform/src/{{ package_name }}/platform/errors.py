@@ -10,7 +10,8 @@ them all; a bare `Exception` from platform code is a bug.
     │   └── AssetError       a prompt, dataset or policy asset is missing or malformed
     │       └── DatasetError a dataset line or its metadata is malformed
     ├── ApiError             a request is refused (HTTP `status`, `code`); patterns subclass it
-    │   └── AuthError        missing or unknown key, missing scope, rate limit
+    │   ├── AuthError        missing or unknown key, missing scope, rate limit
+    │   └── NotFound         no such record, or not visible to the caller (404)
     ├── Refused              a control (guardrails, budget, gateway, ...) said no
     ├── BudgetExceeded       a hard budget limit would be crossed
     ├── AuditError           the audit log cannot be written as asked
@@ -67,6 +68,13 @@ class AuthError(ApiError):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status = status
+
+
+class NotFound(ApiError):
+    """No such record, or one the caller may not see (the two look the same from outside)."""
+
+    status = 404
+    code = "not_found"
 
 
 class Refused(PlatformError):

@@ -6,11 +6,12 @@ three can never disagree about tier, thresholds or limits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from .errors import ConfigError
 
@@ -98,19 +99,90 @@ def load_yaml_model(path: Path, model: type[M], *, what: str) -> M:
     reads the same everywhere: `file: field.path: what is wrong`.
     """
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return model.model_validate(_read_yaml(path, what))
+    except ValidationError as error:
+        raise ConfigError(_first_problem(path, error)) from error
+
+
+def _read_yaml(path: Path, what: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise ConfigError(f"{what} not found: {path}") from error
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML ({error})") from error
-    try:
-        return model.model_validate(raw)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise ConfigError(f"{path.name}: {where}: {first['msg']}") from error
+
+
+def _first_problem(path: Path, error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"{path.name}: {where}: {first['msg']}"
 
 
 def load_governance(path: Path) -> Governance:
     """Parse and validate governance.yml."""
     return load_yaml_model(path, Governance, what="governance file")
+
+
+@dataclass(frozen=True)
+class GovernanceFile:
+    """governance.yml read once: the contract when it validates, else the error and every section that does.
+
+    The gate reads this: a broken file fails `governance.valid`, and each other control still sees
+    the typed section it checks (a missing section means the model's default, as the runtime would
+    run it; a section that does not validate is None and its control fails).
+    """
+
+    governance: Governance | None
+    error: str | None
+    risk_tier: Tier | None
+    owners: list[str]
+    human_in_the_loop: bool
+    budget: Budget | None
+    guards: Guards | None
+    audit: Audit | None
+    evals: Evals | None
+
+
+def read_governance(path: Path) -> GovernanceFile:
+    """Read and type governance.yml once; never raises."""
+    try:
+        raw = _read_yaml(path, "governance file")
+        governance = Governance.model_validate(raw)
+    except ConfigError as problem:
+        return _sections({}, str(problem))
+    except ValidationError as problem:
+        return _sections(raw if isinstance(raw, dict) else {}, _first_problem(path, problem))
+    return GovernanceFile(
+        governance,
+        None,
+        governance.risk_tier,
+        governance.owners,
+        governance.human_in_the_loop,
+        governance.budget,
+        governance.guards,
+        governance.audit,
+        governance.evals,
+    )
+
+
+def _sections(raw: dict[str, Any], error: str) -> GovernanceFile:
+    def typed(key: str, kind: Any, default: Any) -> Any:
+        if key not in raw:
+            return default
+        try:
+            return TypeAdapter(kind).validate_python(raw[key])
+        except ValidationError:
+            return None
+
+    return GovernanceFile(
+        None,
+        error,
+        typed("risk_tier", Tier, None),
+        typed("owners", list[str], []) or [],
+        bool(typed("human_in_the_loop", bool, False)),
+        typed("budget", Budget, None),
+        typed("guards", Guards, Guards()),
+        typed("audit", Audit, Audit()),
+        typed("evals", Evals, Evals()),
+    )

@@ -34,12 +34,14 @@ _SCREENING: ContextVar[tuple[str, str]] = ContextVar("screening", default=("guar
 class Review:
     """A pattern's own verdict on an answer that passed the output guards (citations, evidence).
 
-    It goes into the call's audit record, so one record says what was asked, what came back
-    and what the pattern made of it.
+    `decision` and `details` go into the call's audit record, so one record says what was asked,
+    what came back and what the pattern made of it. `check` is the pattern's full result (e.g. a
+    citation check): never audited, handed back on `GovernedAnswer.review` for the pattern to use.
     """
 
     decision: str
     details: dict[str, Any] = field(default_factory=dict)
+    check: Any = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,11 @@ class GovernedAnswer:
     cost_usd: float
     audit_seq: int
     notes: list[str] = field(default_factory=list)
-    decision: str = "answered"
+    review: Review = field(default_factory=lambda: Review("answered"))
+
+    @property
+    def decision(self) -> str:
+        return self.review.decision
 
 
 class Runtime:
@@ -126,8 +132,9 @@ class Runtime:
         feature: str,
         actor: str,
         system: str,
-        user: str | PipelineResult,
+        user: str,
         prompt_version: str,
+        screened: PipelineResult | None = None,
         context: str = "",
         audit_details: dict[str, Any] | None = None,
         max_tokens: int = 512,
@@ -136,20 +143,26 @@ class Runtime:
     ) -> GovernedAnswer:
         """Ask the model under every control the governance file switches on.
 
-        `context` is evidence the caller already screened (e.g. retrieved chunks through
-        `guardrails.scan_context`): it goes before `user` in the message and into the audit
-        hash, but is not run through the input guards a second time. `user` may likewise be the
-        verdict `guard_input` already returned for it (a pattern that screens a question before a
-        cache lookup); its text is then used as screened. `review(answer_text)` is the pattern's
-        check of an answer the output guards passed; its decision and details are audited with the call.
+        `user` is the plain text of the user turn; the input guards screen it. A pattern that already
+        screened the question (`guard_input`, e.g. before a cache lookup) passes that verdict as
+        `screened`: `user` is then sent as given and must contain the screened text (a line such as
+        `Question: <screened text>`), so nothing unscreened rides along. `context` is evidence the
+        caller already screened (e.g. retrieved chunks through `guardrails.scan_context`): it goes
+        before `user` in the message and into the audit hash, but is not run through the input
+        guards again. `review(answer_text)` is the pattern's check of an answer the output guards
+        passed; its decision and details are audited with the call, and the `Review` comes back on
+        `GovernedAnswer.review`.
         """
-        if isinstance(user, PipelineResult):
-            if user.blocked:
-                raise Refused("guardrails.input", _blocked_by(user))
-            verdict_in, user = user, user.text
-        else:
+        if screened is None:
             verdict_in = self.guard_input(user, actor=actor, feature=feature)
-        user_message = f"{context}\n\n{verdict_in.text}" if context else verdict_in.text
+            sent = verdict_in.text  # redacted where a guard redacts; the audit hashes what was asked
+        else:
+            if screened.blocked:
+                raise Refused("guardrails.input", _blocked_by(screened))
+            if screened.text not in user:
+                raise ValueError("complete(): `user` must be built from the screened text it is passed with")
+            verdict_in, sent = screened, user
+        user_message = f"{context}\n\n{sent}" if context else sent
         messages = [Message("system", system), Message("user", user_message)]
         estimate = sum(len(m.content) for m in messages) // 4 + 1
         try:
@@ -204,9 +217,7 @@ class Runtime:
         if verdict_out.blocked:
             raise Refused("guardrails.output", _blocked_by(verdict_out))
         notes = [] if reservation.model == self.settings.model else [f"degraded to {reservation.model} by budget"]
-        return GovernedAnswer(
-            verdict_out.text, completion, verdict_in, verdict_out, cost, record.seq, notes, outcome.decision
-        )
+        return GovernedAnswer(verdict_out.text, completion, verdict_in, verdict_out, cost, record.seq, notes, outcome)
 
     def ask_classifier(
         self,

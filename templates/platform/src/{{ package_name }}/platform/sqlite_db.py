@@ -1,7 +1,10 @@
-"""A SQLite file for a pattern's own records, safe for many threads and processes.
+"""SQLite write transactions, and a SQLite file for a pattern's own records.
 
-Writes go through `BEGIN IMMEDIATE`, which takes the write lock before anything is
-read, so two requests can never both see the same old state and both act on it.
+Every store in the project (a pattern's records, the cost ledger, the audit log, the knowledge
+index) writes through `immediate_transaction`: `BEGIN IMMEDIATE` takes the write lock before
+anything is read, so two requests can never both see the same old state and both act on it,
+and any exception rolls the whole step back. Connections are opened with `isolation_level=None`
+so that the module never starts a transaction behind the caller's back.
 """
 
 from __future__ import annotations
@@ -10,6 +13,18 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+
+@contextmanager
+def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write step on `conn`: `BEGIN IMMEDIATE`, then `COMMIT`, or `ROLLBACK` on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 class SqliteDatabase:
@@ -33,13 +48,8 @@ class SqliteDatabase:
         """A write transaction: committed on success, rolled back on any exception."""
         conn = self._connect()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate_transaction(conn):
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
         finally:
             conn.close()
 

@@ -10,7 +10,7 @@ from .routes import documents, query
 
 
 def create_app() -> FastAPI:
-    app = create_platform_app([query.router, documents.router], service_factory=RagService.open)
+    app = create_platform_app([query.router, documents.router], service_factory=RagService.from_runtime)
 
     @app.exception_handler(ParseError)
     async def _unreadable_document(request: Request, error: ParseError) -> JSONResponse:

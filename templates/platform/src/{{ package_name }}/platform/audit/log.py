@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 from ... import ENV_PREFIX
 from ..errors import AuditContentError, AuditError
+from ..sqlite_db import immediate_transaction
 from .checkpoint import Checkpoint, append_checkpoint, signature_problem, signed
 from .keys import KEY_FILE, KEYED_HASH, ContentHasher, hmac_pads, key_id, load_or_create_key, read_key
 
@@ -398,14 +399,8 @@ class AuditLog:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        conn.execute("BEGIN IMMEDIATE")  # take the write lock before reading the head
-        try:
+        with immediate_transaction(self._connect()) as conn:  # the write lock before reading the head
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def _scheme_problem(self, conn: sqlite3.Connection) -> str:
         meta = dict(conn.execute("SELECT key, value FROM audit_meta WHERE key IN ('scheme', 'key_id')"))

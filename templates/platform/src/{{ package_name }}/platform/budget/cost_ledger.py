@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..sqlite_db import immediate_transaction
+
 TOTAL = "*"  # scope of the project-wide totals; feature names may not use it
 
 _SCHEMA = """
@@ -190,14 +192,8 @@ class CostLedger:
     def transaction(self) -> Iterator[LedgerTransaction]:
         """One atomic read-check-write step; commits on success, rolls back on any error."""
         conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield LedgerTransaction(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._write_lock, immediate_transaction(conn):
+            yield LedgerTransaction(conn)
 
     def settle(
         self,

@@ -150,8 +150,7 @@ def add_gate_commands(
         note: Annotated[str, typer.Option(help="What you checked")] = "",
     ) -> None:
         """Sign your review of the commit checked out now into docs/reviews/ (the high tier needs two owners)."""
-        import yaml
-
+        from ..governance import read_governance
         from .git import run_git
         from .reviews import project_owners, write_review
 
@@ -162,11 +161,10 @@ def add_gate_commands(
             if not configured:
                 raise fail("reviews are signed: pass --key ~/.ssh/id_ed25519 (or set git config user.signingkey)")
             key = Path(configured).expanduser()
-        try:
-            raw = yaml.safe_load(settings.path(settings.governance_file).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise fail(f"governance.yml cannot be read: {error}") from error
-        owners = project_owners(root, raw if isinstance(raw, dict) else {})
+        governance = read_governance(settings.path(settings.governance_file))
+        if governance.error and not governance.owners:
+            raise fail(f"governance.yml cannot be read: {governance.error}")
+        owners = project_owners(root, governance.owners)
         try:
             path = write_review(
                 root, reviewer=reviewer, key=key.expanduser(), owners=owners, decision=decision, note=note

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..assets import inventory
-from ..errors import AssetError, ConfigError
+from ..errors import AssetError
 from ..evals.fingerprint import config_fingerprint, config_parts
-from ..governance import Governance, load_governance
+from ..governance import GovernanceFile, read_governance
 from ..settings import Settings
 from .git import change_author, project_files
 from .repo_facts import codeowners, entry, junit_results, rollback_plan, shown, template_drift
@@ -27,7 +26,6 @@ from .runtime_facts import audit_facts, budget_facts, guard_facts, open_runtime
 from .secrets_scan import SecretScan
 from .waivers import load_waivers
 
-TIERS = ("low", "medium", "high")
 TEST_RESULTS = "test-results.xml"  # written by `make test` (pytest --junitxml=var/test-results.xml)
 
 
@@ -42,20 +40,21 @@ def collect_facts(settings: Settings, *, today: date) -> Facts:
     data_dir = settings.path(settings.data_dir)
     files = project_files(root)
     scan = _safely(lambda: SecretScan(root, files, cache=data_dir / "cache" / "secrets-scan.json"), None)
-    governance, raw, gov_facts = _governance(settings)
-    tier = governance.risk_tier if governance else (raw.get("risk_tier") if raw.get("risk_tier") in TIERS else "high")
-    runtime, runtime_error = open_runtime(settings, governance)
+    path = settings.path(settings.governance_file)
+    governance = read_governance(path)  # the one read of governance.yml, typed
+    tier = governance.risk_tier or "high"  # a file that does not say must not lower the bar
+    runtime, runtime_error = open_runtime(settings, governance.governance)
     try:
         parts = config_parts(settings)
-        owners = project_owners(root, raw)
+        owners = project_owners(root, governance.owners)
         author, aliases = change_author(root)
         sections: dict[str, dict[str, Any]] = {
-            "governance": gov_facts,
+            "governance": _governance_facts(settings, path, governance),
             "tests": junit_results(root, data_dir / TEST_RESULTS),
-            "guards": guard_facts(raw, runtime, runtime_error),
+            "guards": guard_facts(governance.guards, runtime, runtime_error),
             "secrets": _safely(scan.result, {"findings": []}) if isinstance(scan, SecretScan) else scan,
-            "budget": budget_facts(raw, runtime, runtime_error),
-            "audit": audit_facts(raw, settings, runtime, runtime_error),
+            "budget": budget_facts(governance.budget, runtime, runtime_error),
+            "audit": audit_facts(governance.audit, settings, runtime, runtime_error),
             "evals": eval_facts(settings, parts),
             "shadow": shadow_facts(settings, parts),
             "rollback_plan": rollback_plan(root),
@@ -100,36 +99,21 @@ def _safely(collect: Any, fallback: dict[str, Any] | None) -> Any:
         return {"findings": [], **(fallback or {}), "error": f"{type(error).__name__}: {error}", "evidence": []}
 
 
-def _number(value: Any, default: float) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else default
-
-
 def _asset_figure(asset: dict[str, Any]) -> str:
     after = f", deprecated after {asset['deprecated_after']}" if asset.get("deprecated_after") else ""
     return f"{asset['kind']} {asset['ref']}{' (in use)' if asset.get('in_use') else ''}{after}"
 
 
-def _governance(settings: Settings) -> tuple[Governance | None, dict[str, Any], dict[str, Any]]:
-    path = settings.path(settings.governance_file)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        raw = {}
-    raw = raw if isinstance(raw, dict) else {}
-    try:
-        governance, error = load_governance(path), None
-    except ConfigError as problem:
-        governance, error = None, str(problem)
-    evals = raw.get("evals") or {}
-    figure = f"tier {raw.get('risk_tier', '?')}, human_in_the_loop {raw.get('human_in_the_loop')}"
-    facts = {
-        "valid": governance is not None,
-        "error": error,
-        "human_in_the_loop": bool(raw.get("human_in_the_loop", False)),
+def _governance_facts(settings: Settings, path: Path, governance: GovernanceFile) -> dict[str, Any]:
+    evals = governance.evals
+    figure = f"tier {governance.risk_tier or '?'}, human_in_the_loop {governance.human_in_the_loop}"
+    return {
+        "valid": governance.governance is not None,
+        "error": governance.error,
+        "human_in_the_loop": governance.human_in_the_loop,
         "evals": {
-            "thresholds": evals.get("thresholds") or {},
-            "regression_tolerance": _number(evals.get("regression_tolerance"), 0.02),
+            "thresholds": dict(evals.thresholds) if evals else {},
+            "regression_tolerance": evals.regression_tolerance if evals else 0.02,
         },
         "evidence": [entry(shown(settings.project_root, path), figure, path)],
     }
-    return governance, raw, facts

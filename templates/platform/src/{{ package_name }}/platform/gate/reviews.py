@@ -54,10 +54,9 @@ def normalize_handle(value: str) -> str:
     return "@" + text.lstrip("@") if text else ""
 
 
-def project_owners(root: Path, raw_governance: dict[str, Any]) -> list[str]:
-    """Owners from governance.yml and CODEOWNERS, as normalised handles."""
-    listed = raw_governance.get("owners") or []
-    owners = {normalize_handle(owner) for owner in listed if isinstance(owner, str)}
+def project_owners(root: Path, listed: list[str]) -> list[str]:
+    """Owners from governance.yml (`listed`) and CODEOWNERS, as normalised handles."""
+    owners = {normalize_handle(owner) for owner in listed}
     return sorted(owners | {normalize_handle(owner) for owner in codeowners(root)["owners"]})
 
 

@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..governance import Governance
+from ..governance import Audit, Budget, Governance, Guards
 from ..settings import Settings
 from .repo_facts import entry, shown
 
@@ -35,13 +35,12 @@ def open_runtime(settings: Settings, governance: Governance | None) -> tuple[Run
         return None, str(error).splitlines()[0]
 
 
-def guard_facts(raw: dict[str, Any], runtime: Runtime | None, runtime_error: str | None) -> dict[str, Any]:
-    guards = raw.get("guards") or {}
+def guard_facts(guards: Guards | None, runtime: Runtime | None, runtime_error: str | None) -> dict[str, Any]:
     active_in = list(runtime.input_guards.names) if runtime else []
     active_out = list(runtime.output_guards.names) if runtime else []
     return {
-        "configured_input": list(guards.get("input") or []),
-        "configured_output": list(guards.get("output") or []),
+        "configured_input": list(guards.input) if guards else [],
+        "configured_output": list(guards.output) if guards else [],
         "active_input": active_in,
         "active_output": active_out,
         "error": runtime_error,
@@ -49,13 +48,11 @@ def guard_facts(raw: dict[str, Any], runtime: Runtime | None, runtime_error: str
     }
 
 
-def budget_facts(raw: dict[str, Any], runtime: Runtime | None, runtime_error: str | None) -> dict[str, Any]:
-    budget = raw.get("budget") or {}
-    monthly, daily = budget.get("monthly_usd"), budget.get("daily_usd")
+def budget_facts(budget: Budget | None, runtime: Runtime | None, runtime_error: str | None) -> dict[str, Any]:
     facts: dict[str, Any] = {
-        "set": all(isinstance(limit, int | float) and limit > 0 for limit in (monthly, daily)),
-        "monthly_usd": monthly or 0,
-        "daily_usd": daily or 0,
+        "set": budget is not None,  # both limits validated > 0
+        "monthly_usd": budget.monthly_usd if budget else 0,
+        "daily_usd": budget.daily_usd if budget else 0,
         "month_to_date_usd": 0.0,
         "today_usd": 0.0,
         "projected_month_end_usd": 0.0,
@@ -84,16 +81,16 @@ def _spent_today(runtime: Runtime) -> float:
 
 
 def audit_facts(
-    raw: dict[str, Any], settings: Settings, runtime: Runtime | None, runtime_error: str | None
+    audit: Audit | None, settings: Settings, runtime: Runtime | None, runtime_error: str | None
 ) -> dict[str, Any]:
     """Is the log on, keyed, intact, and does every record carry the fields a decision needs?"""
-    audit = raw.get("audit") or {}
+    enabled, hmac = (audit.enabled, audit.hmac) if audit else (False, False)
     key_source = "settings" if settings.audit_hmac_key.get_secret_value() else "none"
-    if key_source == "none" and audit.get("hmac") and settings.mode == "local":
+    if key_source == "none" and hmac and settings.mode == "local":
         key_source = "local-development-default"  # the runtime's offline key; production refuses to start without one
     facts: dict[str, Any] = {
-        "enabled": bool(audit.get("enabled", False)),
-        "hmac": bool(audit.get("hmac", False)),
+        "enabled": enabled,
+        "hmac": hmac,
         "key_source": key_source,
         "error": None if runtime else runtime_error,
         "verify": {"ok": False, "records": 0, "first_bad": None, "reason": "not checked"},

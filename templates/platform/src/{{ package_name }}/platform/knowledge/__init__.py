@@ -2,7 +2,7 @@
 
 One interface for every pattern (see docs/platform-contracts.md, "Knowledge"):
 
-    knowledge = KnowledgeService.open(runtime, KnowledgeSettings())
+    knowledge = KnowledgeService.from_runtime(runtime, KnowledgeSettings())
     knowledge.ingest_folder(Path("corpus"))                        # incremental: unchanged files are skipped
     knowledge.ingest_document(content, "markdown", metadata, caller)  # API path, clearance-checked
     hits = knowledge.search("How long do refunds take?", caller.clearance, top_k=5)

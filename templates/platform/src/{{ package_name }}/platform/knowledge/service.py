@@ -54,7 +54,7 @@ class KnowledgeService:
         self.retriever = Retriever(store, settings, embed=embed, today=today)
 
     @classmethod
-    def open(
+    def from_runtime(
         cls,
         runtime: Runtime,
         settings: KnowledgeSettings,

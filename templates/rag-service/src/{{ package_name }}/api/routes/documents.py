@@ -2,13 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 
+from ...platform.api import ErrorBody
+from ...platform.errors import NotFound
 from ...platform.knowledge.ingest.metadata import DOCUMENT_ID_PATTERN
-from ...schemas import ERROR_RESPONSES, DocumentIn, DocumentOut, IngestResult
+from ...schemas import DocumentIn, DocumentOut, IngestResult
 from ..deps import AdminCaller, IngestCaller, QueryCaller, RagServiceDep
 
-router = APIRouter(prefix="/documents", tags=["documents"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/documents", tags=["documents"])  # error responses (ErrorBody) come from the platform app
 
 DocumentId = Annotated[str, Path(pattern=DOCUMENT_ID_PATTERN, description="Document id, e.g. expense-policy")]
 
@@ -41,9 +43,9 @@ def list_documents(service: RagServiceDep, caller: QueryCaller) -> list[Document
 @router.delete(
     "/{document_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={404: {"description": "No such document, or not visible to the caller"}},
+    responses={404: {"model": ErrorBody, "description": "No such document, or not visible to the caller"}},
 )
 def delete_document(document_id: DocumentId, service: RagServiceDep, caller: AdminCaller) -> None:
     """Remove a document and its chunks from the index."""
     if not service.delete(document_id, caller):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no document {document_id!r}")
+        raise NotFound(f"no document {document_id!r}")

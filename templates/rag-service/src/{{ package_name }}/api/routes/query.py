@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, Response
 
-from ...platform.api import model_response
-from ...schemas import ERROR_RESPONSES, ErrorBody, QueryRequest, QueryResponse
+from ...platform.api import ErrorBody, model_response
+from ...schemas import QueryRequest, QueryResponse
 from ..deps import QueryCaller, RagServiceDep
 
-router = APIRouter(tags=["query"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["query"])  # the platform app adds its error responses (ErrorBody) to every route
 
 
 @router.post(
