@@ -1,4 +1,4 @@
-"""Command line: the platform commands plus `sources add`, `draft` and `export`."""
+"""Command line: the platform commands plus `sources add`, `brief import`, `draft`, `export` and `verify`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .brief import DOCX_MEDIA_TYPE
 from .demo import demo
 from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
@@ -18,6 +19,8 @@ from .schemas import DraftCreate, SourceCreate
 from .service import CopilotService
 
 CLI_ACTOR = "cli"
+CLI_CLEARANCE = "restricted"  # the shell user owns the data directory and sees the whole library
+BRIEF_TYPES = {".md": "text/markdown", ".markdown": "text/markdown", ".csv": "text/csv", ".docx": DOCX_MEDIA_TYPE}
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -30,8 +33,10 @@ def create_app() -> FastAPI:
 
 
 app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
-sources = typer.Typer(help="Register and list source documents.", no_args_is_help=True)
+sources = typer.Typer(help="Register and list library documents.", no_args_is_help=True)
+brief_app = typer.Typer(help="Import and show briefs (the requirements a draft answers).", no_args_is_help=True)
 app.add_typer(sources, name="sources")
+app.add_typer(brief_app, name="brief")
 
 
 def open_service() -> CopilotService:
@@ -43,38 +48,79 @@ def open_service() -> CopilotService:
 
 @sources.command("add")
 def add_source(
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="UTF-8 text or Markdown file")],
-    source_id: Annotated[str | None, typer.Option("--id", help="Source id (default: hash of the text)")] = None,
-    title: Annotated[str | None, typer.Option(help="Title (default: file name)")] = None,
+    paths: Annotated[list[Path], typer.Argument(exists=True, help="UTF-8 text or Markdown files, or folders of them")],
+    source_id: Annotated[
+        str | None, typer.Option("--id", help="Source id for a single file (default: file name)")
+    ] = None,
+    classification: Annotated[str, typer.Option(help="public, internal, confidential or restricted")] = "internal",
 ) -> None:
-    """Register a document that drafts may cite."""
+    """Register documents (a changed file becomes a new version; drafts citing the old one turn stale)."""
+    files = [p for path in paths for p in (sorted(path.rglob("*")) if path.is_dir() else [path]) if p.is_file()]
+    if source_id and len(files) != 1:
+        raise fail("--id: give exactly one file with --id")
     service = open_service()
     try:
-        body = SourceCreate(id=source_id, title=title or path.stem, text=path.read_text(encoding="utf-8"))
-        source, created = service.register_source(body, actor=CLI_ACTOR)
+        for file in files:
+            if file.suffix.lower() not in (".md", ".markdown", ".txt"):
+                typer.echo(f"skipped: {file} (only text and Markdown until the knowledge service reads other formats)")
+                continue
+            body = SourceCreate(
+                id=source_id or file.stem,
+                title=file.stem.replace("-", " "),
+                text=file.read_text(encoding="utf-8"),
+                classification=classification,
+            )
+            source, created = service.register_source(body, actor=CLI_ACTOR)
+            typer.echo(f"{'registered' if created else 'unchanged'}: {source.id} ({len(source.text)} chars)")
     except (CopilotError, ValueError) as error:
         raise fail(getattr(error, "detail", str(error).splitlines()[0])) from error
     finally:
         service.runtime.close()
-    typer.echo(f"{'registered' if created else 'unchanged'}: {source.id} ({len(source.text)} chars)")
 
 
 @sources.command("list")
 def list_sources() -> None:
-    """List registered sources."""
+    """List the newest version of every document."""
     service = open_service()
     for source in service.sources():
-        typer.echo(f"{source.id}  {len(source.text):>7} chars  {source.title}")
+        typer.echo(f"{source.id}  {source.version[:12]}  {len(source.text):>7} chars  {source.title}")
     service.runtime.close()
 
 
-@app.command()
-def draft(instruction: Annotated[str, typer.Argument(help="What to draft, e.g. 'the refunds section'")]) -> None:
-    """Draft from all registered sources and print the draft id and its Markdown."""
+@brief_app.command("import")
+def import_brief(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="brief as .md, .csv or .docx")],
+    title: Annotated[str, typer.Option(help="default: the brief's own title")] = "",
+) -> None:
+    """Import a brief and print its id and requirements."""
+    media_type = BRIEF_TYPES.get(path.suffix.lower())
+    if media_type is None:
+        raise fail(f"{path.name}: use a .md, .csv or .docx brief")
     service = open_service()
     try:
-        created = service.draft(DraftCreate(instruction=instruction), actor=CLI_ACTOR)
-        typer.echo(f"draft {created.id}: {created.status}\n")
+        brief = service.import_brief(path.read_bytes(), media_type, title=title, actor=CLI_ACTOR)
+    except CopilotError as error:
+        raise fail(error.detail) from error
+    finally:
+        service.runtime.close()
+    typer.echo(f"brief {brief.id}: {brief.title} ({len(brief.requirements)} requirements)")
+    for requirement in brief.requirements:
+        typer.echo(f"  {requirement.id}: {requirement.text}")
+
+
+@app.command()
+def draft(
+    brief_id: Annotated[str, typer.Argument(help="id printed by `brief import`")],
+    mark: Annotated[
+        bool, typer.Option("--mark", help="keep unsupported claims, marked, instead of removing them")
+    ] = False,
+) -> None:
+    """Draft every requirement of a brief from the library; print the draft id and its Markdown."""
+    service = open_service()
+    try:
+        body = DraftCreate(brief_id=brief_id, on_unsupported="mark" if mark else None)
+        created = service.draft(body, actor=CLI_ACTOR, clearance=CLI_CLEARANCE)
+        typer.echo(f"draft {created.id}: {created.status}; gaps: {', '.join(created.gaps) or 'none'}\n")
         typer.echo(service.export(created.id, "md", actor=CLI_ACTOR))
     except CopilotError as error:
         raise fail(error.detail) from error
@@ -87,16 +133,43 @@ def draft(instruction: Annotated[str, typer.Argument(help="What to draft, e.g. '
 @app.command()
 def export(
     draft_id: str,
-    export_format: Annotated[str, typer.Option("--format", help="md or json")] = "md",
+    export_format: Annotated[str, typer.Option("--format", help="md, html, docx or json")] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write to this file (required for docx)")
+    ] = None,
 ) -> None:
-    """Print a stored draft as Markdown with footnotes or as JSON."""
-    if export_format not in ("md", "json"):
-        raise fail(f"--format: {export_format!r} is not accepted; use md or json")
+    """Print or write a stored draft as Markdown, HTML, DOCX or JSON."""
+    if export_format not in ("md", "html", "docx", "json"):
+        raise fail(f"--format: {export_format!r} is not accepted; use md, html, docx or json")
+    if export_format == "docx" and output is None:
+        raise fail("--output: a DOCX export needs a file to write to")
     service = open_service()
     try:
-        exported = service.export(draft_id, "json" if export_format == "json" else "md", actor=CLI_ACTOR)
+        exported = service.export(draft_id, export_format, actor=CLI_ACTOR)
     except CopilotError as error:
         raise fail(error.detail) from error
     finally:
         service.runtime.close()
-    typer.echo(exported if isinstance(exported, str) else json.dumps(exported, indent=2))
+    if isinstance(exported, dict):
+        exported = json.dumps(exported, indent=2)
+    if output is not None:
+        output.write_bytes(exported if isinstance(exported, bytes) else exported.encode("utf-8"))
+        typer.echo(f"wrote {output}")
+    else:
+        typer.echo(exported)
+
+
+@app.command()
+def verify(draft_id: str) -> None:
+    """Re-check a draft's spans against the library now; stale claims are listed (exit 1 if any)."""
+    service = open_service()
+    try:
+        checked = service.verify_draft(draft_id, actor=CLI_ACTOR)
+    except CopilotError as error:
+        raise fail(error.detail) from error
+    finally:
+        service.runtime.close()
+    stale = [claim.id for claim in checked.claims if claim.status == "stale"]
+    typer.echo(f"draft {draft_id}: {checked.status}; stale claims: {', '.join(stale) or 'none'}")
+    if stale:
+        raise typer.Exit(1)

@@ -1,6 +1,8 @@
-"""`demo`: register three sources, draft a proposal section, show the evidence trail, offline."""
+"""`demo`: the sample library and RFP brief in, a cited draft with its gaps out, exported as DOCX, offline."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
@@ -9,70 +11,64 @@ from .schemas import DraftCreate, SourceCreate
 from .service import CopilotService
 
 ACTOR = "demo:writer"
-SOURCES = [
-    SourceCreate(
-        id="refund-policy",
-        title="Refund policy 2026",
-        text=(
-            "Refund policy\n\n"
-            "Customers can request a refund within 30 days of delivery. "
-            "Approved refunds are paid back to the original payment method within 14 days.\n\n"
-            "Refunds above 500 EUR need approval from the finance team."
-        ),
-    ),
-    SourceCreate(
-        id="support-faq",
-        title="Support FAQ",
-        text=(
-            "How long do refunds take? Approved refunds are paid back to the original payment method "
-            "within 14 days.\n\nSupport is available by chat from 8:00 to 20:00 CET on working days."
-        ),
-    ),
-    SourceCreate(
-        id="security-overview",
-        title="Security overview",
-        text="Customer data is encrypted at rest with AES-256. Access to production data requires two-factor login.",
-    ),
-]
-INSTRUCTION = "Summarise refunds: requests, payment and approval"
+REVIEWER = "demo:reviewer"
+SAMPLE = Path("sample")
 
 
 def say(text: str = "") -> None:
     typer.echo(text)
 
 
+def register_library(service: CopilotService, folder: Path, *, actor: str) -> int:
+    """Register every Markdown document of a folder under its file name; returns how many."""
+    count = 0
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        title = text.splitlines()[0].lstrip("# ").strip() if text.strip() else path.stem
+        service.register_source(
+            SourceCreate(id=path.stem, title=title, text=text, classification="public"), actor=actor
+        )
+        count += 1
+    return count
+
+
 def demo(runtime: Runtime) -> None:
-    db_path = runtime.settings.path(runtime.settings.data_dir) / "demo" / "evidence.sqlite3"
-    for leftover in db_path.parent.glob("evidence.sqlite3*"):
+    settings = runtime.settings
+    folder = settings.path(settings.data_dir) / "demo"
+    for leftover in folder.glob("evidence.sqlite3*"):
         leftover.unlink()
-    service = CopilotService.from_runtime(runtime, db_path=db_path)
-    needed = service.policy.min_evidence_per_claim
-    say(f"Evidence rules v{service.policy.version}: a claim needs {needed} verified span(s).")
-    for source in SOURCES:
-        service.register_source(source, actor=ACTOR)
-    say(f"Registered sources: {', '.join(source.id for source in service.sources())}\n")
+    service = CopilotService.from_runtime(runtime, db_path=folder / "evidence.sqlite3")
+    sample = settings.path(SAMPLE)
+    count = register_library(service, sample / "library", actor=ACTOR)
+    say(f"1. Library: {count} documents from sample/library (Kubernetes API reference, Apache-2.0; see sample/NOTICE).")
+    brief = service.import_brief((sample / "brief.md").read_bytes(), "text/markdown", title="", actor=ACTOR)
+    say(f"2. Brief: {brief.title} ({len(brief.requirements)} requirements, ids {brief.requirements[0].id}..)")
 
-    say(f"1. Draft: {INSTRUCTION}")
-    draft = service.draft(DraftCreate(instruction=INSTRUCTION), actor=ACTOR)
-    say(f"   status: {draft.status}; the model's raw output was:\n   {draft.model_output}\n")
-    say("2. Claims and their evidence (each quote is checked against the source text at its offsets):")
-    for claim in draft.claims:
-        say(f"   [{claim.status}] {claim.text}")
-        for ev in claim.evidence:
-            cited = "cited" if ev.cited else "corroborating"
-            where = f"{ev.source_id}[{ev.start}:{ev.end}]"
-            say(f"       {where} {cited}, coverage {ev.coverage:.2f}, verified={ev.verified}")
-    say("\n3. Markdown export with footnotes:\n")
-    say(service.export(draft.id, "md", actor=ACTOR))
+    draft = service.draft(DraftCreate(brief_id=brief.id), actor=ACTOR, clearance="public")
+    supported = [claim for claim in draft.claims if claim.status == "supported"]
+    say(f"3. Draft {draft.id}: {draft.status}; {len(supported)} supported claims, each citing a verified span.")
+    for claim in supported[:3]:
+        ev = claim.evidence[0]
+        say(f"   {claim.id} {claim.text}\n       -> {ev.source_id}@{ev.version[:12]}[{ev.start}:{ev.end}]")
+    say(f"   Gaps (no source supports them, nothing was guessed): {', '.join(draft.gaps) or 'none'}")
+    dropped = [claim for claim in draft.claims if claim.status != "supported"]
+    for claim in dropped[:2]:
+        say(f"   not kept: {claim.id} {claim.text[:70]} ({'; '.join(claim.reasons)[:90]})")
 
-    stricter_rules = service.policy.model_copy(update={"min_evidence_per_claim": 2})
-    strict = CopilotService(runtime, service.ledger, stricter_rules, service.prompt)
-    say("4. The same draft under stricter rules (two verified spans per claim): single-source claims are removed.")
-    stricter = strict.draft(DraftCreate(instruction=INSTRUCTION), actor=ACTOR)
-    say(f"   status: {stricter.status}; kept text: {stricter.text or '(nothing)'}\n")
+    if supported:
+        first = supported[0]
+        from .schemas import ClaimReview
 
-    say("5. A request the sources cannot support:")
-    unsupported = service.draft(DraftCreate(instruction="What is the price of the premium plan?"), actor=ACTOR)
-    say(f"   status: {unsupported.status}; claims: {len(unsupported.claims)}")
+        service.review_claim(draft.id, first.id, ClaimReview(action="accept"), actor=REVIEWER)
+        say(f"4. {REVIEWER} accepted {first.id}; the ledger now holds {len(service.ledger_events(draft.id))} events.")
+        cited = first.evidence[0].source_id
+        changed = service.source(cited).text.replace("Defaults to", "Default is", 1) + "\n\nRevised.\n"
+        service.register_source(SourceCreate(id=cited, title=cited, text=changed, classification="public"), actor=ACTOR)
+        stale = [claim.id for claim in service.get_draft(draft.id).claims if claim.status == "stale"]
+        say(f"5. {cited} got a new version: claims citing the old one are stale: {', '.join(stale)}")
+
+    out = folder / f"{draft.id}.docx"
+    out.write_bytes(service.export(draft.id, "docx", actor=ACTOR))  # type: ignore[arg-type]
+    say(f"6. DOCX export with one comment per quoted span: {out}")
     verified = runtime.audit.verify()
     say(f"\nAudit log: {verified.records} records, chain {'intact' if verified.ok else 'BROKEN'}.")

@@ -1,52 +1,90 @@
-"""The drafting step as pure functions: the prompt the model sees, and the draft built from its claims."""
+"""The drafting step as pure functions: which sentences the model sees, its prompt, and the draft text.
+
+Per requirement, the library's passages are cut into sentences; title lines, links and licence
+or copyright notices are dropped (`spans.is_prose`), and the sentences sharing most words with
+the requirement are shown to the model, each under its own tag, so a citation names one span.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 
-from .linking import TaggedSource
+from .library import Passage
+from .linking import Candidate
 from .platform.gateway.evidence_prompt import evidence_message, says_dont_know
-from .records import Claim, DraftStatus
+from .records import Claim, Requirement
+from .spans import content_words, is_prose, sentence_spans
 
 
-def build_user_message(sources: list[TaggedSource], instruction: str) -> str:
-    """The platform's evidence prompt: each paragraph of a source behind the source's tag, then the instruction."""
-    blocks = []
-    for tagged in sources:
-        for paragraph in re.split(r"\n\s*\n", tagged.source.text):
-            flat = " ".join(paragraph.split())
-            if flat:
-                blocks.append((tagged.tag, flat))
-    return evidence_message(blocks, instruction)
+
+def select_candidates(
+    passages: Iterable[Passage], requirement: str, *, limit: int, distinct_text: bool = True
+) -> list[Candidate]:
+    """The `limit` prose sentences of the passages that share most content words with the requirement.
+
+    With `distinct_text` a sentence repeated in several sources is shown to the model once.
+    """
+    wanted = content_words(requirement)
+    scored: list[tuple[float, int, Candidate]] = []
+    seen: set[tuple[str, int, int]] = set()
+    seen_text: set[str] = set()
+    for passage in passages:
+        for span in sentence_spans(passage.text):
+            quote = passage.text[span.start : span.end]
+            start, end = passage.start + span.start, passage.start + span.end
+            flat = " ".join(quote.split()).lower()
+            repeated = distinct_text and flat in seen_text
+            if (passage.source_id, start, end) in seen or repeated or not is_prose(quote):
+                continue
+            overlap = len(wanted & content_words(quote))
+            if overlap == 0:
+                continue
+            seen.add((passage.source_id, start, end))
+            seen_text.add(flat)
+            candidate = Candidate("", passage.source_id, passage.version, passage.title, start, end, quote)
+            scored.append((-overlap, len(scored), candidate))
+    scored.sort(key=lambda item: item[:2])
+    return [
+        Candidate(f"S{n}", c.source_id, c.version, c.title, c.start, c.end, c.quote)
+        for n, (_, _, c) in enumerate(scored[:limit], start=1)
+    ]
+
+
+def build_user_message(candidates: list[Candidate], requirement: Requirement) -> str:
+    """The platform's evidence prompt: one tagged block per sentence, then the requirement as the question."""
+    return evidence_message([(c.tag, " ".join(c.quote.split())) for c in candidates], requirement.text)
 
 
 def is_refusal(model_output: str) -> bool:
     return says_dont_know(model_output)
 
 
-def compose_text(claims: list[Claim], on_unsupported: str) -> str:
-    """The draft as a reader sees it: claims cite source ids; unsupported ones are removed or marked."""
-    sentences = []
-    for claim in claims:
-        if claim.status == "unsupported" and on_unsupported == "remove":
-            continue
-        marker = " ".join(f"[{source}]" for source in claim.cited_sources)
-        if claim.status == "unsupported":
-            marker = (marker + " [unsupported]").strip()
-        sentences.append(_cite(claim.text, marker))
-    return " ".join(sentences)
+def kept(claim: Claim, on_unsupported: str) -> bool:
+    """Whether a claim appears in the draft text: rejected never, unsupported/stale only in mark mode."""
+    if claim.review == "rejected":
+        return False
+    return claim.status == "supported" or on_unsupported == "mark"
 
 
-def draft_status(claims: list[Claim]) -> DraftStatus:
-    supported = sum(claim.status == "supported" for claim in claims)
-    if supported == 0:
-        return "no_support"
-    return "supported" if supported == len(claims) else "partial"
+def marker(claim: Claim) -> str:
+    """The citation a reader sees: the sources whose spans support the claim, never a tag it merely carried.
+
+    An unsupported claim shows only its status, so a reader never takes a wrong tag for evidence.
+    """
+    if claim.status == "unsupported":
+        return "[unsupported]"
+    sources = list(dict.fromkeys(ev.source_id for ev in claim.evidence if ev.cited))
+    cites = " ".join(f"[{source}]" for source in sources)
+    return f"{cites} [stale]" if claim.status == "stale" else cites
 
 
-def _cite(sentence: str, marker: str) -> str:
-    if not marker:
+def cite(sentence: str, citation: str) -> str:
+    if not citation:
         return sentence
     if sentence[-1] in ".!?":
-        return f"{sentence[:-1]} {marker}{sentence[-1]}"
-    return f"{sentence} {marker}"
+        return f"{sentence[:-1]} {citation}{sentence[-1]}"
+    return f"{sentence} {citation}"
+
+
+def section_text(claims: list[Claim], on_unsupported: str) -> str:
+    return " ".join(cite(claim.text, marker(claim)) for claim in claims if kept(claim, on_unsupported))

@@ -1,79 +1,80 @@
-"""Eval predictor and metrics: draft from the case's own sources in a scratch ledger, report the evidence.
+"""Eval predictor: draft a case's brief from the case's library in a scratch ledger and report the evidence.
 
-A claim's evidence is listed only when the claim met `min_evidence_per_claim`, so
-`claim_support_rate` (registered below) counts exactly the claims this project would keep;
-`citations` are the sources the model cited, for `citation_precision`; `grounding` pairs each
-claim with its quotes, for `groundedness`.
+A case's input holds `requirements` (id, text) and `sources` (id, title, text) or `library`
+(a folder of Markdown documents shipped with the project, e.g. `evals/library`). The
+prediction lists each claim with its status, reasons and spans, the gaps, the cited sources and
+the draft's latency and cost, for the copilot metrics in `copilot_metrics.py`.
 """
 
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
-from .platform.errors import Refused
-from .platform.evals.metrics import Expected, register
 from .platform.pattern import Prediction
-from .platform.runtime import Runtime
-from .schemas import DraftCreate, SourceCreate
+from .platform.runtime import Refused, Runtime
+from .schemas import BriefCreate, DraftCreate, RequirementIn, SourceCreate
 from .service import CopilotService
 
 EVAL_ACTOR = "eval:drafter"
+_LIBRARIES: dict[str, list[SourceCreate]] = {}
+
+
+def library(runtime: Runtime, folder: str) -> list[SourceCreate]:
+    """A shipped library folder, read once per process."""
+    if folder not in _LIBRARIES:
+        root = runtime.settings.path(Path(folder))
+        _LIBRARIES[folder] = [
+            SourceCreate(id=path.stem, title=path.stem, text=path.read_text(encoding="utf-8"), classification="public")
+            for path in sorted(root.glob("*.md"))
+        ]
+    return _LIBRARIES[folder]
 
 
 def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
     data = case["input"]
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="copilot-eval-") as scratch:
         service = CopilotService.from_runtime(runtime, db_path=Path(scratch) / "evidence.sqlite3")
-        for source in data["sources"]:
-            service.register_source(SourceCreate.model_validate(source), actor=EVAL_ACTOR)
+        sources = library(runtime, data["library"]) if "library" in data else []
+        sources += [SourceCreate.model_validate(source) for source in data.get("sources", [])]
+        for source in sources:
+            service.register_source(source, actor=EVAL_ACTOR)
+        requirements = [RequirementIn.model_validate(r) for r in data["requirements"]]
+        brief = service.create_brief(BriefCreate(title=case["id"], requirements=requirements), actor=EVAL_ACTOR)
         try:
-            draft = service.draft(DraftCreate(instruction=data["instruction"]), actor=EVAL_ACTOR)
-        except Refused as refusal:  # a guard blocked the sources or the instruction: no draft at all
-            return {
-                "answer": "",
-                "refused": True,
-                "refused_by": refusal.control,
-                "claims": [],
-                "citations": [],
-                "grounding": [],
-            }
+            draft = service.draft(DraftCreate(brief_id=brief.id), actor=EVAL_ACTOR, clearance="restricted")
+        except Refused as refusal:
+            return {"answer": "", "refused": True, "refused_by": refusal.control, "claims": [], "citations": []}
+        for change in data.get("then_change", []):  # stale detection: a source gets a new version
+            service.register_source(SourceCreate.model_validate(change), actor=EVAL_ACTOR)
+        draft = service.get_draft(draft.id)
     claims = [
         {
+            "id": claim.id,
+            "requirement": claim.requirement_id,
             "text": claim.text,
+            "status": claim.status,
+            "reasons": claim.reasons,
             "evidence": [
-                {"doc": ev.source_id, "start": ev.start, "end": ev.end, "quote": ev.quote}
+                {"doc": ev.source_id, "start": ev.start, "end": ev.end, "quote": ev.quote, "cited": ev.cited}
                 for ev in claim.evidence
                 if ev.verified and claim.status == "supported"
             ],
         }
         for claim in draft.claims
     ]
-    citations = list(dict.fromkeys(source for claim in draft.claims for source in claim.cited_sources))
-    grounding = [
-        {"text": claim["text"], "evidence": " ".join(ev["quote"] for ev in claim["evidence"])} for claim in claims
-    ]
+    citations = list(
+        dict.fromkeys(ev.source_id for c in draft.claims if c.status == "supported" for ev in c.evidence if ev.cited)
+    )
     return {
-        "answer": draft.text,
+        "answer": " ".join(c.text for c in draft.claims if c.status == "supported"),
         "refused": draft.status == "no_support",
         "claims": claims,
         "citations": citations,
-        "grounding": grounding,
+        "gaps": draft.gaps,
+        "draft_latency_s": time.perf_counter() - started,
+        "draft_cost_usd": draft.cost_usd,
     }
-
-
-@register("claim_support_rate")
-def claim_support_rate(prediction: Prediction, expected: Expected) -> float | None:
-    """Share of claims citing at least one non-empty source span; 0 below `min_supported_claims`."""
-    if "claims" not in prediction:
-        return None
-    claims = prediction["claims"]
-    minimum = int(expected.get("min_supported_claims", 0))
-    supported = sum(
-        any(ev.get("quote") and int(ev.get("start", 0)) < int(ev.get("end", 0)) for ev in claim.get("evidence", []))
-        for claim in claims
-    )
-    if supported < minimum:
-        return 0.0
-    return supported / len(claims) if claims else None

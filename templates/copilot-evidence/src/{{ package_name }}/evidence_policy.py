@@ -19,10 +19,10 @@ class EvidencePolicy(BaseModel):
     owner: str = Field(min_length=1)
     min_evidence_per_claim: int = Field(ge=1)
     min_claim_coverage: float = Field(gt=0, le=1)
-    numbers_must_match: bool = True
     on_unsupported: Literal["remove", "mark"] = "remove"
-    max_sources_per_draft: int = Field(default=20, ge=1)
-    max_source_chars: int = Field(default=60_000, ge=1000)
+    passages_per_requirement: int = Field(default=12, ge=1, le=100)
+    sentences_per_requirement: int = Field(default=10, ge=1, le=50)
+    model_check: bool = False
 
 
 def load_policy(path: Path) -> EvidencePolicy:

@@ -1,8 +1,9 @@
-"""The evidence ledger (SQLite): sources, drafts, claims and evidence spans.
+"""The evidence ledger (SQLite): source versions, briefs, drafts, claims, evidence and the event trail.
 
-A draft and all its claims and evidence are written in one transaction, so a reader
-never sees a draft without its evidence. Sources are never updated in place: evidence
-offsets point into them.
+Append-only: triggers refuse every UPDATE and DELETE on these tables, so a draft's history
+(who drafted, who edited which claim to what, when, and every verification result) can only
+grow. A draft's current state is its rows plus the review events on top of them. Each event
+carries the sequence number of its audit-log record, which links the two trails.
 """
 
 from __future__ import annotations
@@ -12,56 +13,106 @@ import sqlite3
 from pathlib import Path
 
 from .platform.sqlite_db import SqliteDatabase
-from .records import Claim, Draft, Evidence, Source
+from .records import Brief, Claim, Draft, Evidence, LedgerEvent, Requirement, SourceVersion
 
+APPEND_ONLY = ("source_versions", "briefs", "requirements", "drafts", "claims", "evidence", "events")
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS sources (
-    id TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS source_versions (
+    row INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    version TEXT NOT NULL,
     title TEXT NOT NULL,
     text TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
+    classification TEXT NOT NULL,
     registered_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (id, version)
+);
+CREATE TABLE IF NOT EXISTS briefs (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_by TEXT NOT NULL,
     created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS requirements (
+    brief_id TEXT NOT NULL REFERENCES briefs (id),
+    position INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    section TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (brief_id, id)
 );
 CREATE TABLE IF NOT EXISTS drafts (
     id TEXT PRIMARY KEY,
-    instruction TEXT NOT NULL,
-    status TEXT NOT NULL,
-    text TEXT NOT NULL,
-    model_output TEXT NOT NULL,
-    source_ids TEXT NOT NULL,
+    brief_id TEXT NOT NULL REFERENCES briefs (id),
+    title TEXT NOT NULL,
+    model_outputs TEXT NOT NULL,
     prompt_version TEXT NOT NULL,
     model TEXT NOT NULL,
     policy_version TEXT NOT NULL,
     min_evidence_per_claim INTEGER NOT NULL,
     on_unsupported TEXT NOT NULL,
     created_by TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    cost_usd REAL NOT NULL,
+    latency_s REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS claims (
-    id INTEGER PRIMARY KEY,
+    row INTEGER PRIMARY KEY,
     draft_id TEXT NOT NULL REFERENCES drafts (id),
+    id TEXT NOT NULL,
+    requirement_id TEXT NOT NULL,
     position INTEGER NOT NULL,
     text TEXT NOT NULL,
     cited_sources TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('supported', 'unsupported')),
-    UNIQUE (draft_id, position)
+    reasons TEXT NOT NULL,
+    UNIQUE (draft_id, id)
 );
 CREATE TABLE IF NOT EXISTS evidence (
-    id INTEGER PRIMARY KEY,
-    claim_id INTEGER NOT NULL REFERENCES claims (id),
-    source_id TEXT NOT NULL REFERENCES sources (id),
+    row INTEGER PRIMARY KEY,
+    claim_row INTEGER NOT NULL REFERENCES claims (row),
+    source_id TEXT NOT NULL,
+    version TEXT NOT NULL,
     start_offset INTEGER NOT NULL,
     end_offset INTEGER NOT NULL,
     quote TEXT NOT NULL,
     coverage REAL NOT NULL,
     cited INTEGER NOT NULL,
-    CHECK (start_offset < end_offset)
+    CHECK (start_offset < end_offset),
+    FOREIGN KEY (source_id, version) REFERENCES source_versions (id, version)
 );
-"""
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    draft_id TEXT NOT NULL REFERENCES drafts (id),
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('created', 'review', 'verification', 'export')),
+    claim_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    details TEXT NOT NULL,
+    audit_seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_draft ON events (draft_id, seq);
+CREATE TABLE IF NOT EXISTS review_sessions (
+    token_hash TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+""" + "".join(
+    f"""
+CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, 'evidence ledger is append-only: {table} rows cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, 'evidence ledger is append-only: {table} rows cannot be deleted'); END;"""
+    for table in APPEND_ONLY
+)
 DRAFT_COLUMNS = (
-    "id, instruction, status, text, model_output, source_ids, prompt_version, model, policy_version,"
-    " min_evidence_per_claim, on_unsupported, created_by, created_at"
+    "id, brief_id, title, model_outputs, prompt_version, model, policy_version, min_evidence_per_claim,"
+    " on_unsupported, created_by, created_at, cost_usd, latency_s"
 )
 
 
@@ -69,33 +120,86 @@ class EvidenceLedger(SqliteDatabase):
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
 
-    def add_source(self, conn: sqlite3.Connection, source: Source) -> None:
+    # --- library documents, as cited -------------------------------------------------------------
+    def add_source_version(self, conn: sqlite3.Connection, source: SourceVersion) -> None:
         conn.execute(
-            "INSERT INTO sources (id, title, text, sha256, registered_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (source.id, source.title, source.text, source.sha256, source.registered_by, source.created_at),
+            "INSERT INTO source_versions (id, version, title, text, classification, registered_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                source.id,
+                source.version,
+                source.title,
+                source.text,
+                source.classification,
+                source.registered_by,
+                source.created_at,
+            ),
         )
 
-    def source(self, conn: sqlite3.Connection, source_id: str) -> Source | None:
-        row = conn.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
-        return Source(**dict(row)) if row else None
+    def source_version(
+        self, conn: sqlite3.Connection, source_id: str, version: str | None = None
+    ) -> SourceVersion | None:
+        """That version, or the newest one when `version` is None."""
+        if version is None:
+            row = conn.execute(
+                "SELECT * FROM source_versions WHERE id = ? ORDER BY row DESC LIMIT 1", (source_id,)
+            ).fetchone()
+        else:
+            row = conn.execute(
+                "SELECT * FROM source_versions WHERE id = ? AND version = ?", (source_id, version)
+            ).fetchone()
+        return _source(row) if row else None
 
-    def sources(self, ids: list[str] | None = None) -> list[Source]:
-        with self.reading() as conn:
-            rows = conn.execute("SELECT * FROM sources ORDER BY id").fetchall()
-        found = [Source(**dict(row)) for row in rows]
-        wanted = None if ids is None else set(ids)
-        return found if wanted is None else [source for source in found if source.id in wanted]
+    def current_sources(self, conn: sqlite3.Connection | None = None) -> list[SourceVersion]:
+        """The newest version of every source, by id."""
+        query = (
+            "SELECT s.* FROM source_versions s JOIN (SELECT id, MAX(row) AS row FROM source_versions GROUP BY id) n"
+            " ON s.row = n.row ORDER BY s.id"
+        )
+        if conn is not None:
+            return [_source(row) for row in conn.execute(query)]
+        with self.reading() as reader:
+            return [_source(row) for row in reader.execute(query)]
 
+    def current_versions(self, conn: sqlite3.Connection, ids: set[str]) -> dict[str, str]:
+        marks = ",".join("?" * len(ids))
+        rows = conn.execute(
+            f"SELECT id, version FROM source_versions WHERE row IN"  # noqa: S608
+            f" (SELECT MAX(row) FROM source_versions WHERE id IN ({marks}) GROUP BY id)",
+            sorted(ids),
+        )
+        return {row["id"]: row["version"] for row in rows}
+
+    # --- briefs ----------------------------------------------------------------------------------------
+    def add_brief(self, conn: sqlite3.Connection, brief: Brief) -> None:
+        conn.execute(
+            "INSERT INTO briefs (id, title, created_by, created_at) VALUES (?, ?, ?, ?)",
+            (brief.id, brief.title, brief.created_by, brief.created_at),
+        )
+        conn.executemany(
+            "INSERT INTO requirements (brief_id, position, id, text, section, owner) VALUES (?, ?, ?, ?, ?, ?)",
+            [(brief.id, n, r.id, r.text, r.section, r.owner) for n, r in enumerate(brief.requirements)],
+        )
+
+    def brief(self, conn: sqlite3.Connection, brief_id: str) -> Brief | None:
+        row = conn.execute("SELECT * FROM briefs WHERE id = ?", (brief_id,)).fetchone()
+        if row is None:
+            return None
+        requirements = [
+            Requirement(r["id"], r["text"], r["section"], r["owner"])
+            for r in conn.execute("SELECT * FROM requirements WHERE brief_id = ? ORDER BY position", (brief_id,))
+        ]
+        return Brief(row["id"], row["title"], requirements, row["created_by"], row["created_at"])
+
+    # --- drafts -----------------------------------------------------------------------------------------
     def add_draft(self, conn: sqlite3.Connection, draft: Draft) -> None:
         conn.execute(
             f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             (
                 draft.id,
-                draft.instruction,
-                draft.status,
-                draft.text,
-                draft.model_output,
-                json.dumps(draft.source_ids),
+                draft.brief_id,
+                draft.title,
+                json.dumps(draft.model_outputs),
                 draft.prompt_version,
                 draft.model,
                 draft.policy_version,
@@ -103,47 +207,106 @@ class EvidenceLedger(SqliteDatabase):
                 draft.on_unsupported,
                 draft.created_by,
                 draft.created_at,
+                draft.cost_usd,
+                draft.latency_s,
             ),
         )
         for claim in draft.claims:
             cursor = conn.execute(
-                "INSERT INTO claims (draft_id, position, text, cited_sources, status) VALUES (?, ?, ?, ?, ?)",
-                (draft.id, claim.position, claim.text, json.dumps(claim.cited_sources), claim.status),
+                "INSERT INTO claims (draft_id, id, requirement_id, position, text, cited_sources, status, reasons)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    draft.id,
+                    claim.id,
+                    claim.requirement_id,
+                    claim.position,
+                    claim.text,
+                    json.dumps(claim.cited_sources),
+                    "supported" if claim.status == "supported" else "unsupported",
+                    json.dumps(claim.reasons),
+                ),
             )
             conn.executemany(
-                "INSERT INTO evidence (claim_id, source_id, start_offset, end_offset, quote, coverage, cited)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO evidence (claim_row, source_id, version, start_offset, end_offset, quote, coverage, cited)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (cursor.lastrowid, ev.source_id, ev.start, ev.end, ev.quote, ev.coverage, int(ev.cited))
+                    (cursor.lastrowid, ev.source_id, ev.version, ev.start, ev.end, ev.quote, ev.coverage, int(ev.cited))
                     for ev in claim.evidence
                 ],
             )
 
-    def draft(self, draft_id: str) -> Draft | None:
+    def draft_rows(self, draft_id: str) -> tuple[dict, list[Claim]] | None:
+        """The draft as created (before review events): its row and its claims with evidence."""
         with self.reading() as conn:
             row = conn.execute(f"SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = ?", (draft_id,)).fetchone()  # noqa: S608
             if row is None:
                 return None
             claims = []
-            for claim in conn.execute("SELECT * FROM claims WHERE draft_id = ? ORDER BY position", (draft_id,)):
-                rows = conn.execute("SELECT * FROM evidence WHERE claim_id = ? ORDER BY id", (claim["id"],))
+            for claim in conn.execute("SELECT * FROM claims WHERE draft_id = ? ORDER BY row", (draft_id,)):
+                rows = conn.execute("SELECT * FROM evidence WHERE claim_row = ? ORDER BY row", (claim["row"],))
                 claims.append(
                     Claim(
+                        id=claim["id"],
+                        requirement_id=claim["requirement_id"],
                         position=claim["position"],
                         text=claim["text"],
                         cited_sources=json.loads(claim["cited_sources"]),
                         status=claim["status"],
-                        evidence=[_evidence(row) for row in rows],
+                        reasons=json.loads(claim["reasons"]),
+                        evidence=[_evidence(ev) for ev in rows],
                     )
                 )
         data = dict(row)
-        data["source_ids"] = json.loads(data["source_ids"])
-        return Draft(**data, claims=claims)
+        data["model_outputs"] = json.loads(data["model_outputs"])
+        return data, claims
+
+    def draft_ids(self, limit: int = 100) -> list[tuple[str, str, str]]:
+        with self.reading() as conn:
+            rows = conn.execute(
+                "SELECT id, title, created_at FROM drafts ORDER BY created_at DESC, id LIMIT ?", (limit,)
+            ).fetchall()
+        return [(row["id"], row["title"], row["created_at"]) for row in rows]
+
+    # --- events -----------------------------------------------------------------------------------------
+    def add_event(self, conn: sqlite3.Connection, event: LedgerEvent) -> LedgerEvent:
+        cursor = conn.execute(
+            "INSERT INTO events (draft_id, version, kind, claim_id, action, actor, at, details, audit_seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.draft_id,
+                event.version,
+                event.kind,
+                event.claim_id,
+                event.action,
+                event.actor,
+                event.at,
+                json.dumps(event.details, sort_keys=True),
+                event.audit_seq,
+            ),
+        )
+        return LedgerEvent(**{**event.__dict__, "seq": int(cursor.lastrowid or 0)})
+
+    def events(self, draft_id: str, conn: sqlite3.Connection | None = None) -> list[LedgerEvent]:
+        def read(reader: sqlite3.Connection) -> list[LedgerEvent]:
+            rows = reader.execute("SELECT * FROM events WHERE draft_id = ? ORDER BY seq", (draft_id,))
+            return [LedgerEvent(**{**dict(row), "details": json.loads(row["details"])}) for row in rows]
+
+        if conn is not None:
+            return read(conn)
+        with self.reading() as reader:
+            return read(reader)
+
+
+def _source(row: sqlite3.Row) -> SourceVersion:
+    data = dict(row)
+    data.pop("row", None)
+    return SourceVersion(**data)
 
 
 def _evidence(row: sqlite3.Row) -> Evidence:
     return Evidence(
         source_id=row["source_id"],
+        version=row["version"],
         start=row["start_offset"],
         end=row["end_offset"],
         quote=row["quote"],

@@ -9,7 +9,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+_BOUNDARY = re.compile(r"(?<=[.!?])[ \t]+|(?<=[.!?])\n|\n\s*\n|\n(?=[ \t]*(?:#{1,6}|[*+-]|\d+[.)])[ \t])")
+_LIST_MARKER = re.compile(r"(?:[*+-]|\d+[.)])[ \t]+")
+_ABBREVIATIONS = frozenset(
+    [
+        "e.g.",
+        "i.e.",
+        "etc.",
+        "vs.",
+        "cf.",
+        "mr.",
+        "mrs.",
+        "ms.",
+        "dr.",
+        "no.",
+        "approx.",
+        "incl.",
+        "e.g.,",
+        "i.e.,",
+    ]
+)
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _STOPWORD_TEXT = """
@@ -28,10 +47,23 @@ class Span:
 
 
 def sentence_spans(text: str) -> list[Span]:
-    """Sentences and paragraph-separated lines, trimmed of surrounding whitespace."""
+    """Sentences, list items, headings and paragraph-separated lines, trimmed of surrounding whitespace.
+
+    A full stop after a known abbreviation ("e.g.", "i.e.", "etc.") or before a lower-case word
+    does not end a sentence.
+    """
     spans: list[Span] = []
     start = 0
     for boundary in _BOUNDARY.finditer(text):
+        if boundary.group(0).strip() == "" and "\n" not in boundary.group(0):
+            before = (
+                text[start : boundary.start()].rsplit(None, 1)[-1].lower()
+                if text[start : boundary.start()].strip()
+                else ""
+            )
+            following = text[boundary.end() : boundary.end() + 1]
+            if before in _ABBREVIATIONS or (following and following.islower()):
+                continue
         _add_trimmed(spans, text, start, boundary.start())
         start = boundary.end()
     _add_trimmed(spans, text, start, len(text))
@@ -41,10 +73,46 @@ def sentence_spans(text: str) -> list[Span]:
 def _add_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
     while start < end and text[start].isspace():
         start += 1
+    if marker := _LIST_MARKER.match(text, start, end):
+        start = marker.end()
     while end > start and text[end - 1].isspace():
         end -= 1
     if start < end:
         spans.append(Span(start, end))
+
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+_NOTICE = re.compile(
+    r"\bcopyright\s+(?:\(c\)\s*|\u00a9\s*)?(?:\d{4}|the\b|by\b)|\u00a9|\(c\)\s*\d{4}|all rights reserved"
+    r"|licen[cs]ed under|spdx-license-identifier"
+    r"|creative commons|\bCC[- ]BY\b|permission is hereby granted|without warrant(?:y|ies)|provided \"as is\""
+    r"|this (?:document|file|page|work) (?:is|was) (?:licen[cs]ed|generated|published)|trademark"
+    r"|\bapache licen[cs]e\b|\blicen[cs]e,? version \d|\bmore info:",
+    re.IGNORECASE,
+)
+_VERBISH = re.compile(r"[a-z]{2,}(?:s|ed|en)?\b")
+MIN_PROSE_WORDS = 5
+
+
+def is_prose(sentence: str) -> bool:
+    """A sentence a draft may state as a claim: not a title line, a link, a question or a licence notice.
+
+    Title lines are short and end without sentence punctuation; a sentence that is mostly a URL
+    says where to look, not what is true; notices state who owns the text, not what it says.
+    """
+    flat = " ".join(sentence.split())
+    words = flat.split()
+    if len(words) < MIN_PROSE_WORDS or _NOTICE.search(flat) or flat.endswith("?"):
+        return False  # too short to state anything, a notice, or a question (not a statement)
+    without_links = _URL.sub("", flat)
+    if len(without_links.strip()) < 0.6 * len(flat):
+        return False
+    if flat[-1] not in ".!?:)\"'" and len(words) < 12:
+        return False  # a heading or a table cell, not a sentence
+    letters = [ch for ch in flat if ch.isalpha()]
+    if letters and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
+        return False  # SHOUTED banner or heading
+    return bool(_VERBISH.search(without_links.lower()))
 
 
 def content_words(text: str) -> set[str]:

@@ -11,3 +11,5 @@ from ..service import CopilotService
 CopilotServiceDep = Annotated[CopilotService, Depends(get_service)]
 ReaderDep = Annotated[Caller, Depends(require_scope("query"))]
 IngesterDep = Annotated[Caller, Depends(require_scope("ingest"))]
+# Reviewing claims is a decision about what leaves the team: it needs the `approve` scope.
+ReviewerDep = Annotated[Caller, Depends(require_scope("approve"))]

@@ -64,6 +64,11 @@ class ClientRegistry:
     def local_default(cls) -> ClientRegistry:
         return cls({"local-dev": ApiClient(key=LOCAL_DEV_KEY, scopes=list(SCOPES), clearance="confidential")})
 
+    def current(self, client_id: str) -> Caller | None:
+        """The client as configured now (None once removed): browser sessions re-check it on every request."""
+        client = self._clients.get(client_id)
+        return Caller(client_id, frozenset(client.scopes), client.clearance) if client else None
+
     def authenticate(self, key: str | None, scope: str, *, remote: str = "unknown") -> Caller:
         """The caller for `key`, or `AuthError` (401 unknown, 403 scope, 429 rate limit).
 

@@ -1,1 +1,1 @@
-"""One module per resource: `sources` (documents drafts may cite) and `drafts`."""
+"""One module per resource: `sources` (the library), `briefs`, `drafts` and the `review` page."""

@@ -1,37 +1,88 @@
-"""The drafts resource: draft with the model, read the evidence trail, export it."""
+"""The drafts resource: draft a brief, read the evidence trail and the ledger, review claims, export."""
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from ...schemas import DraftCreate, DraftOut
-from ..deps import CopilotServiceDep, ReaderDep
+from ...export import DOCX_MEDIA_TYPE
+from ...schemas import ClaimReview, DraftCreate, DraftOut, LedgerEventOut
+from ..deps import CopilotServiceDep, ReaderDep, ReviewerDep
+from ..responses import errors
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
+VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="default: the newest")]
+EXPORT_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "docx": DOCX_MEDIA_TYPE,
+    "json": "application/json",
+}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(402, 404, 503))
 def create_draft(body: DraftCreate, service: CopilotServiceDep, caller: ReaderDep) -> DraftOut:
-    """Draft from the registered sources; every claim is linked to verified spans or flagged."""
-    return DraftOut.of(service.draft(body, actor=caller.client_id))
+    """Draft every requirement of a brief from the library the caller may see; unsupported
+    requirements are listed as gaps, never filled with guesses."""
+    return DraftOut.of(service.draft(body, actor=caller.client_id, clearance=caller.clearance))
 
 
-@router.get("/{draft_id}")
-def get_draft(draft_id: str, service: CopilotServiceDep, caller: ReaderDep) -> DraftOut:
-    """The draft with its claims and evidence, every span re-checked against its source."""
-    return DraftOut.of(service.get_draft(draft_id))
+@router.get("/{draft_id}", responses=errors(404))
+def get_draft(draft_id: str, service: CopilotServiceDep, caller: ReaderDep, version: VersionQuery = None) -> DraftOut:
+    """The draft with claims and evidence, every span re-checked now (unverified, stale)."""
+    return DraftOut.of(service.get_draft(draft_id, version=version))
 
 
-@router.get("/{draft_id}/export", response_model=None)
+@router.get("/{draft_id}/ledger", responses=errors(404))
+def get_ledger(draft_id: str, service: CopilotServiceDep, caller: ReaderDep) -> list[LedgerEventOut]:
+    """The append-only trail: creation, each review (who, what, when), verifications, exports."""
+    return [LedgerEventOut.of(event) for event in service.ledger_events(draft_id)]
+
+
+@router.post("/{draft_id}/verify", responses=errors(404))
+def verify_draft(draft_id: str, service: CopilotServiceDep, caller: ReaderDep) -> DraftOut:
+    """Re-check every span and append the result (stale and unverified claims) to the ledger."""
+    return DraftOut.of(service.verify_draft(draft_id, actor=caller.client_id))
+
+
+@router.post("/{draft_id}/claims/{claim_id}/review", responses=errors(404, 409))
+def review_claim(
+    draft_id: str, claim_id: str, body: ClaimReview, service: CopilotServiceDep, caller: ReviewerDep
+) -> DraftOut:
+    """Accept, edit or reject one claim (scope `approve`); an edit is re-verified against its span."""
+    return DraftOut.of(service.review_claim(draft_id, claim_id, body, actor=caller.client_id))
+
+
+@router.get(
+    "/{draft_id}/export",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The draft in the requested format",
+            "content": {
+                "text/markdown": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+                DOCX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": DraftOut.model_json_schema(ref_template="#/components/schemas/{model}")},
+            },
+        },
+        **errors(404),
+    },
+)
 def export_draft(
     draft_id: str,
     service: CopilotServiceDep,
     caller: ReaderDep,
-    export_format: Annotated[Literal["md", "json"], Query(alias="format", description="md: with footnotes")] = "md",
+    export_format: Annotated[Literal["md", "html", "docx", "json"], Query(alias="format")] = "md",
+    version: VersionQuery = None,
 ) -> Response:
-    """Markdown (a footnote quoting each span) or JSON (the full evidence trail)."""
-    exported = service.export(draft_id, export_format, actor=caller.client_id)
-    if isinstance(exported, str):
-        return PlainTextResponse(exported, media_type="text/markdown; charset=utf-8")
-    return JSONResponse(exported)
+    """Markdown (footnotes quoting each span), HTML (linked citations), DOCX (a comment per span) or JSON."""
+    exported = service.export(draft_id, export_format, actor=caller.client_id, version=version)
+    if export_format == "json":
+        return JSONResponse(exported)
+    if export_format == "html":
+        return HTMLResponse(
+            str(exported), headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+        )
+    headers = {"Content-Disposition": f'attachment; filename="{draft_id}.docx"'} if export_format == "docx" else {}
+    return Response(exported, media_type=EXPORT_TYPES[export_format], headers=headers)
