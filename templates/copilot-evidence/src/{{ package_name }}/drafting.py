@@ -7,28 +7,48 @@ the requirement are shown to the model, each under its own tag, so a citation na
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .library import Passage
 from .linking import Candidate
 from .platform.gateway.evidence_prompt import evidence_message, says_dont_know
 from .records import Claim, Requirement
-from .spans import content_words, is_prose, sentence_spans
+from .spans import is_prose, sentence_spans
+from .support import content_stems
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+
+def _words(text: str) -> set[str]:
+    """Stemmed content words, CamelCase split ("StatefulSetSpec" -> stateful, set, spec)."""
+    return content_stems(_CAMEL.sub(" ", text))
 
 
 def select_candidates(
-    passages: Iterable[Passage], requirement: str, *, limit: int, distinct_text: bool = True
+    passages: Iterable[Passage],
+    requirement: str,
+    *,
+    limit: int,
+    max_documents: int | None = None,
+    distinct_text: bool = True,
 ) -> list[Candidate]:
-    """The `limit` prose sentences of the passages that share most content words with the requirement.
+    """The `limit` prose sentences sharing most words with the requirement, from its best documents.
 
-    With `distinct_text` a sentence repeated in several sources is shown to the model once.
+    A sentence scores by the requirement words it shares, plus those its document's title shares
+    (a field description rarely repeats the name of what it describes). Only sentences from the
+    `max_documents` best-scoring documents are kept, so near-duplicates from neighbouring documents
+    do not crowd the answer. With `distinct_text` a sentence repeated in several sources is shown once.
     """
-    wanted = content_words(requirement)
-    scored: list[tuple[float, int, Candidate]] = []
+    wanted = _words(requirement)
+    found: list[tuple[int, int, Candidate]] = []
     seen: set[tuple[str, int, int]] = set()
     seen_text: set[str] = set()
+    titles: dict[str, int] = {}
     for passage in passages:
+        if passage.source_id not in titles:
+            titles[passage.source_id] = len(wanted & _words(passage.title))
         for span in sentence_spans(passage.text):
             quote = passage.text[span.start : span.end]
             start, end = passage.start + span.start, passage.start + span.end
@@ -36,17 +56,21 @@ def select_candidates(
             repeated = distinct_text and flat in seen_text
             if (passage.source_id, start, end) in seen or repeated or not is_prose(quote):
                 continue
-            overlap = len(wanted & content_words(quote))
+            overlap = len(wanted & _words(quote))
             if overlap == 0:
                 continue
             seen.add((passage.source_id, start, end))
             seen_text.add(flat)
             candidate = Candidate("", passage.source_id, passage.version, passage.title, start, end, quote)
-            scored.append((-overlap, len(scored), candidate))
-    scored.sort(key=lambda item: item[:2])
+            found.append((overlap + titles[passage.source_id], len(found), candidate))
+    best_of: dict[str, int] = {}
+    for score, _, candidate in found:
+        best_of[candidate.source_id] = max(best_of.get(candidate.source_id, 0), score)
+    documents = sorted(best_of, key=lambda source: -best_of[source])[:max_documents]
+    ranked = sorted((item for item in found if item[2].source_id in documents), key=lambda item: (-item[0], item[1]))
     return [
         Candidate(f"S{n}", c.source_id, c.version, c.title, c.start, c.end, c.quote)
-        for n, (_, _, c) in enumerate(scored[:limit], start=1)
+        for n, (_, _, c) in enumerate(ranked[:limit], start=1)
     ]
 
 

@@ -1,56 +1,108 @@
-"""Eval predictor: draft a case's brief from the case's library in a scratch ledger and report the evidence.
+"""Eval predictor: draft a case's brief from its library in a scratch ledger and report the evidence.
 
-A case's input holds `requirements` (id, text) and `sources` (id, title, text) or `library`
-(a folder of Markdown documents shipped with the project, e.g. `evals/library`). The
-prediction lists each claim with its status, reasons and spans, the gaps, the cited sources and
-the draft's latency and cost, for the copilot metrics in `copilot_metrics.py`.
+A case's input holds `requirements` and the library: `sources` inline and/or `library`, a folder
+of Markdown documents shipped with the project (`evals/library`). `scripted_answer` replaces the
+model with a fixed draft (its `{snippet}` placeholders become the tags of the source lines holding
+those snippets) to test the verifier on adversarial drafts; `then_change` registers new versions
+of documents after drafting, to test stale detection. Metrics: `copilot_metrics.py`.
 """
 
 from __future__ import annotations
 
+import atexit
+import re
+import shutil
 import tempfile
-import time
+import threading
 from pathlib import Path
 from typing import Any
 
+from . import copilot_metrics  # noqa: F401 - registers the copilot metrics
+from .drafting import build_user_message
+from .linking import Candidate
 from .platform.pattern import Prediction
 from .platform.runtime import Refused, Runtime
+from .records import Requirement
 from .schemas import BriefCreate, DraftCreate, RequirementIn, SourceCreate
 from .service import CopilotService
 
 EVAL_ACTOR = "eval:drafter"
-_LIBRARIES: dict[str, list[SourceCreate]] = {}
+_LIBRARIES: dict[Path, list[SourceCreate]] = {}
+_SHARED: dict[Path, Path] = {}  # library folder -> a ledger holding it, shared by the cases that only read it
+_LOCK = threading.Lock()
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-def library(runtime: Runtime, folder: str) -> list[SourceCreate]:
+def library(folder: Path) -> list[SourceCreate]:
     """A shipped library folder, read once per process."""
     if folder not in _LIBRARIES:
-        root = runtime.settings.path(Path(folder))
         _LIBRARIES[folder] = [
             SourceCreate(id=path.stem, title=path.stem, text=path.read_text(encoding="utf-8"), classification="public")
-            for path in sorted(root.glob("*.md"))
+            for path in sorted(folder.glob("*.md"))
         ]
     return _LIBRARIES[folder]
 
 
+class ScriptedDraft(CopilotService):
+    """The copilot with its model replaced by a fixed (adversarial) draft; everything else unchanged."""
+
+    answer = ""
+
+    def _write(
+        self, requirement: Requirement, candidates: list[Candidate], actor: str, screened_out: int
+    ) -> tuple[str, float, str]:
+        message = build_user_message(candidates, requirement)
+
+        def tag(match: re.Match[str]) -> str:
+            found = [c.tag for c in candidates if match.group(1) in " ".join(c.quote.split())]
+            return found[0] if found else "S999"
+
+        assert message  # noqa: S101 - the scripted draft answers the same prompt the model would see
+        return _PLACEHOLDER.sub(tag, self.answer), 0.0, "scripted"
+
+
+def _service(runtime: Runtime, db_path: Path, scripted_answer: str | None) -> CopilotService:
+    if scripted_answer is None:
+        return CopilotService.from_runtime(runtime, db_path=db_path)
+    service = ScriptedDraft.from_runtime(runtime, db_path=db_path)
+    service.answer = scripted_answer  # type: ignore[attr-defined]
+    return service
+
+
+def _shared_ledger(runtime: Runtime, folder: Path) -> Path:
+    """A ledger with the library registered once per process (cases that only read it draft there)."""
+    with _LOCK:
+        if folder not in _SHARED:
+            scratch = Path(tempfile.mkdtemp(prefix="copilot-eval-library-"))
+            atexit.register(shutil.rmtree, scratch, True)
+            service = CopilotService.from_runtime(runtime, db_path=scratch / "evidence.sqlite3")
+            for source in library(folder):
+                service.register_source(source, actor=EVAL_ACTOR)
+            _SHARED[folder] = scratch / "evidence.sqlite3"
+        return _SHARED[folder]
+
+
 def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
     data = case["input"]
-    started = time.perf_counter()
+    folder = runtime.settings.path(Path(data["library"])) if "library" in data else None
+    private = folder is None or "sources" in data or "then_change" in data
     with tempfile.TemporaryDirectory(prefix="copilot-eval-") as scratch:
-        service = CopilotService.from_runtime(runtime, db_path=Path(scratch) / "evidence.sqlite3")
-        sources = library(runtime, data["library"]) if "library" in data else []
-        sources += [SourceCreate.model_validate(source) for source in data.get("sources", [])]
-        for source in sources:
-            service.register_source(source, actor=EVAL_ACTOR)
+        db_path = Path(scratch) / "evidence.sqlite3" if private else _shared_ledger(runtime, folder)
+        service = _service(runtime, db_path, data.get("scripted_answer"))
+        if private:
+            sources = library(folder) if folder else []
+            for source in [*sources, *(SourceCreate.model_validate(s) for s in data.get("sources", []))]:
+                service.register_source(source, actor=EVAL_ACTOR)
         requirements = [RequirementIn.model_validate(r) for r in data["requirements"]]
         brief = service.create_brief(BriefCreate(title=case["id"], requirements=requirements), actor=EVAL_ACTOR)
         try:
             draft = service.draft(DraftCreate(brief_id=brief.id), actor=EVAL_ACTOR, clearance="restricted")
         except Refused as refusal:
             return {"answer": "", "refused": True, "refused_by": refusal.control, "claims": [], "citations": []}
-        for change in data.get("then_change", []):  # stale detection: a source gets a new version
+        for change in data.get("then_change", []):
             service.register_source(SourceCreate.model_validate(change), actor=EVAL_ACTOR)
         draft = service.get_draft(draft.id)
+    kept = [claim for claim in draft.claims if claim.status == "supported"]
     claims = [
         {
             "id": claim.id,
@@ -58,6 +110,7 @@ def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
             "text": claim.text,
             "status": claim.status,
             "reasons": claim.reasons,
+            "sources": sorted({ev.source_id for ev in claim.evidence}),
             "evidence": [
                 {"doc": ev.source_id, "start": ev.start, "end": ev.end, "quote": ev.quote, "cited": ev.cited}
                 for ev in claim.evidence
@@ -66,15 +119,10 @@ def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
         }
         for claim in draft.claims
     ]
-    citations = list(
-        dict.fromkeys(ev.source_id for c in draft.claims if c.status == "supported" for ev in c.evidence if ev.cited)
-    )
     return {
-        "answer": " ".join(c.text for c in draft.claims if c.status == "supported"),
-        "refused": draft.status == "no_support",
+        "answer": " ".join(claim.text for claim in kept),
+        "refused": not kept,
         "claims": claims,
-        "citations": citations,
+        "citations": list(dict.fromkeys(ev.source_id for claim in kept for ev in claim.evidence if ev.cited)),
         "gaps": draft.gaps,
-        "draft_latency_s": time.perf_counter() - started,
-        "draft_cost_usd": draft.cost_usd,
     }

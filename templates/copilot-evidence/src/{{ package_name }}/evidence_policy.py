@@ -22,6 +22,7 @@ class EvidencePolicy(BaseModel):
     on_unsupported: Literal["remove", "mark"] = "remove"
     passages_per_requirement: int = Field(default=12, ge=1, le=100)
     sentences_per_requirement: int = Field(default=10, ge=1, le=50)
+    documents_per_requirement: int = Field(default=1, ge=1, le=50)
     model_check: bool = False
 
 

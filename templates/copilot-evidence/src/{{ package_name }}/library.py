@@ -41,12 +41,14 @@ def visible(classification: str, clearance: str) -> bool:
     return rank.get(classification, len(CLEARANCES)) <= rank.get(clearance, -1)
 
 
+_SENTENCES: dict[tuple[str, str], list[tuple[int, int, frozenset[str]]]] = {}  # by (id, version): immutable
+
+
 class SourceLibrary:
     """The sources registered in the evidence ledger, searched sentence by sentence (no index)."""
 
     def __init__(self, ledger: EvidenceLedger) -> None:
         self.ledger = ledger
-        self._sentences: dict[tuple[str, str], list[tuple[int, int, frozenset[str]]]] = {}
 
     def current(self, source_id: str) -> SourceVersion | None:
         with self.ledger.reading() as conn:
@@ -70,9 +72,9 @@ class SourceLibrary:
 
     def _index(self, source: SourceVersion) -> list[tuple[int, int, frozenset[str]]]:
         key = (source.id, source.version)
-        if key not in self._sentences:
-            self._sentences[key] = [
+        if key not in _SENTENCES:
+            _SENTENCES[key] = [
                 (span.start, span.end, frozenset(content_words(source.text[span.start : span.end])))
                 for span in sentence_spans(source.text)
             ]
-        return self._sentences[key]
+        return _SENTENCES[key]

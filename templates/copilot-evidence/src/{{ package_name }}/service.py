@@ -214,7 +214,12 @@ class CopilotService:
         passages = self.library.search(
             requirement.text, clearance=clearance, limit=self.policy.passages_per_requirement
         )
-        selected = select_candidates(passages, requirement.text, limit=self.policy.sentences_per_requirement)
+        selected = select_candidates(
+            passages,
+            requirement.text,
+            limit=self.policy.sentences_per_requirement,
+            max_documents=self.policy.documents_per_requirement,
+        )
         # A sentence that reads as an instruction to the model never reaches it (as rag screens its context).
         safe = [c for c in selected if scan_context(c.quote).action == "allow"]
         screened_out = len(selected) - len(safe)
@@ -223,27 +228,15 @@ class CopilotService:
             return [], "", {}, 0.0, ""
         versions = self._versions(candidates)
         try:
-            answer = self.runtime.complete(
-                feature="draft",
-                actor=actor,
-                system=self.prompt.text,
-                user=build_user_message(candidates, requirement),
-                prompt_version=self.prompt.ref,
-                max_tokens=DRAFT_MAX_TOKENS,
-                audit_details={
-                    "requirement": requirement.id,
-                    "sentences": len(candidates),
-                    "screened_out": screened_out,
-                },
-            )
+            text, cost, model = self._write(requirement, candidates, actor, screened_out)
         except Refused as refusal:
             if refusal.control != "guardrails.input":
                 raise
-            # A retrieved sentence carried an injection: the model never saw it; the requirement is a gap.
+            # The requirement itself reads as an instruction to the model: nothing is drafted for it.
             return [], f"refused by {refusal.control}: {refusal.reason}", versions, 0.0, ""
         texts = {key: source.text for key, source in versions.items()}
         claims = []
-        drafted = [] if is_refusal(answer.text) else split_claims(answer.text)
+        drafted = [] if is_refusal(text) else split_claims(text)
         corroborators = self._corroborators(drafted, clearance) if self.policy.min_evidence_per_claim > 1 else []
         for drafted_claim in drafted:
             linked = link_claim(
@@ -277,7 +270,22 @@ class CopilotService:
                     versions |= self._versions(
                         [Candidate("", ev.source_id, ev.version, "", ev.start, ev.end, ev.quote)]
                     )
-        return claims, answer.text, versions, answer.cost_usd, answer.completion.model
+        return claims, text, versions, cost, model
+
+    def _write(
+        self, requirement: Requirement, candidates: list[Candidate], actor: str, screened_out: int
+    ) -> tuple[str, float, str]:
+        """The model's draft of one section through the governed runtime: text, cost, model name."""
+        answer = self.runtime.complete(
+            feature="draft",
+            actor=actor,
+            system=self.prompt.text,
+            user=build_user_message(candidates, requirement),
+            prompt_version=self.prompt.ref,
+            max_tokens=DRAFT_MAX_TOKENS,
+            audit_details={"requirement": requirement.id, "sentences": len(candidates), "screened_out": screened_out},
+        )
+        return answer.text, answer.cost_usd, answer.completion.model
 
     def _corroborators(self, drafted: list[Any], clearance: str) -> list[Candidate]:
         """Spans from anywhere in the library the caller may see that could corroborate the claims."""
