@@ -38,11 +38,13 @@ class LibraryDocument:
     def html(self, version: str = K8S_VERSION) -> str:
         from html import escape
 
-        body = [f"<h1>{escape(self.title)}</h1>", f"<p><small>{escape(ATTRIBUTION.format(version=version))}</small></p>"]
+        notice = escape(ATTRIBUTION.format(version=version))
+        body = [f"<h1>{escape(self.title)}</h1>", f"<p><small>{notice}</small></p>"]
         body.append(f"<p>{escape(self.description)}</p>")
         for name, text in self.fields:
             body.append(f"<h2>{escape(name)}</h2><p>{escape(text)}</p>")
-        return f"<!doctype html><html><head><title>{escape(self.title)}</title></head><body>{''.join(body)}</body></html>"
+        head = f"<head><title>{escape(self.title)}</title></head>"
+        return f"<!doctype html><html>{head}<body>{''.join(body)}</body></html>"
 
 
 def _definitions(version: str) -> dict:

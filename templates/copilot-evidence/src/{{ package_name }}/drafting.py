@@ -20,7 +20,6 @@ from .support import content_stems
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
-
 def _words(text: str) -> set[str]:
     """Stemmed content words, CamelCase split ("StatefulSetSpec" -> stateful, set, spec)."""
     return content_stems(_CAMEL.sub(" ", text))

@@ -20,8 +20,9 @@ from typing import Any
 from . import copilot_metrics  # noqa: F401 - registers the copilot metrics
 from .drafting import build_user_message
 from .linking import Candidate
+from .platform.errors import Refused
 from .platform.pattern import Prediction
-from .platform.runtime import Refused, Runtime
+from .platform.runtime import Runtime
 from .records import Requirement
 from .schemas import BriefCreate, DraftCreate, RequirementIn, SourceCreate
 from .service import CopilotService
@@ -119,7 +120,11 @@ def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
         }
         for claim in draft.claims
     ]
+    grounding = [
+        {"text": claim["text"], "evidence": " ".join(ev["quote"] for ev in claim["evidence"])} for claim in claims
+    ]
     return {
+        "grounding": grounding,
         "answer": " ".join(claim.text for claim in kept),
         "refused": not kept,
         "claims": claims,

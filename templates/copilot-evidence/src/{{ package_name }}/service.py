@@ -26,8 +26,9 @@ from .ledger import EvidenceLedger
 from .library import Library, SourceLibrary, visible
 from .linking import Candidate, link_claim
 from .platform.assets import Prompt, load_prompt
+from .platform.errors import Refused
 from .platform.guardrails.injection import scan_context
-from .platform.runtime import Refused, Runtime
+from .platform.runtime import Runtime
 from .records import (
     Brief,
     Claim,

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ...platform.auth import AuthError
+from ...platform.errors import AuthError
 from ...records import CopilotError
 from ...review_page import draft_page, drafts_page, login_page, source_page
 from ...review_sessions import SESSION_TTL, ReviewSession, close_session, find_session, open_session
