@@ -1,4 +1,4 @@
-"""Markdown, plain text, HTML and PDF to sections of plain text under their headings.
+"""Markdown, plain text, HTML, PDF and DOCX to sections of plain text under their headings.
 
 A section keeps its heading path (`Refunds > Timing`) and its offset in the document's
 extracted text, which is what citations point into. Content a reader cannot see is
@@ -10,14 +10,25 @@ invisible, and HTML comments inside Markdown.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
 from ...errors import ParseError
 from .metadata import DocumentMetadata, MetadataError, parse_metadata, split_front_matter
 
-FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+_WORD_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @dataclass(frozen=True)
@@ -271,6 +282,41 @@ def parse_pdf(path: Path, *, where: str) -> ParsedDocument:
     return ParsedDocument(text, sections, DocumentMetadata(), "pdf", str(info_title).strip())
 
 
+def parse_docx(path: Path, *, where: str) -> ParsedDocument:
+    """A Word document's paragraphs and tables (standard library only: the package is a zip of XML).
+
+    `Heading N` and `Title` paragraph styles become section headings; each table row is one line
+    with its cells joined by " | ", so a requirement and its answer stay together.
+    """
+    try:
+        with zipfile.ZipFile(path) as package:
+            root = ElementTree.fromstring(package.read("word/document.xml"))  # noqa: S314 - a local file being ingested
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as error:
+        raise ParseError(f"{where}: not a readable .docx file ({type(error).__name__})") from error
+    body = root.find(f"{_WORD_NS}body")
+    builder = _SectionBuilder()
+    title = ""
+    for element in [] if body is None else list(body):
+        if element.tag == f"{_WORD_NS}p":
+            text = "".join(node.text or "" for node in element.iter(f"{_WORD_NS}t"))
+            style = element.find(f"{_WORD_NS}pPr/{_WORD_NS}pStyle")
+            name = (style.get(f"{_WORD_NS}val") or "") if style is not None else ""
+            if name == "Title" or name.startswith("Heading"):
+                level = int(name[7:]) if name[7:].isdigit() else 1
+                title = title or text.strip()
+                builder.heading(level, text)
+            else:
+                builder.add(text)
+        elif element.tag == f"{_WORD_NS}tbl":
+            for row in element.iter(f"{_WORD_NS}tr"):
+                cells = ["".join(t.text or "" for t in cell.iter(f"{_WORD_NS}t")) for cell in row.iter(f"{_WORD_NS}tc")]
+                builder.add(" | ".join(" ".join(cell.split()) for cell in cells))
+    text, sections = builder.result()
+    if not text.strip():
+        raise ParseError(f"{where}: the .docx file has no text")
+    return ParsedDocument(text, sections, DocumentMetadata(), "docx", title)
+
+
 def parse_content(content: str, format: str, *, where: str) -> ParsedDocument:
     """Parse text content in a named format (the API path: no files involved)."""
     parsers = {"markdown": parse_markdown, "text": parse_text, "html": parse_html}
@@ -289,6 +335,8 @@ def parse_file(path: Path, *, where: str) -> ParsedDocument:
         raise ParseError(f"{where}: unsupported file type {path.suffix!r}; supported: {', '.join(sorted(FORMATS))}")
     if format == "pdf":
         return parse_pdf(path, where=where)
+    if format == "docx":
+        return parse_docx(path, where=where)
     try:
         content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
