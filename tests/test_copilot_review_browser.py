@@ -127,7 +127,7 @@ def test_a_reviewer_follows_citations_and_accepts_edits_and_rejects_claims(app: 
 
     # An edit that changes what the source says is checked against the span and highlighted.
     card = page.locator(f"[id='claim-{second['id']}']")
-    card.get_by_text("Edit").click()
+    card.locator("summary", has_text="Edit").click()
     card.get_by_label(f"New text for {second['id']}").fill("Nothing in this platform can ever be limited.")
     card.get_by_role("button", name="Save edit").click()
     edited = page.locator(f"[id='claim-{second['id']}']")

@@ -8,6 +8,8 @@ and what was not kept and why. Nothing is exported that the ledger cannot trace.
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -16,6 +18,20 @@ from .records import Claim, Draft, Evidence, Requirement, SourceVersion
 from .schemas import DraftOut
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _docx_safe(draft: Draft) -> Draft:
+    claims = [
+        replace(
+            c,
+            text=_xml_safe(c.text),
+            reasons=[_xml_safe(r) for r in c.reasons],
+            evidence=[replace(ev, quote=_xml_safe(ev.quote)) for ev in c.evidence],
+        )
+        for c in draft.claims
+    ]
+    requirements = [replace(r, text=_xml_safe(r.text)) for r in draft.requirements]
+    return replace(draft, title=_xml_safe(draft.title), claims=claims, requirements=requirements)
 
 
 def to_json(draft: Draft) -> dict[str, Any]:
@@ -138,10 +154,20 @@ def to_html(draft: Draft, sources: dict[str, SourceVersion]) -> str:
     return "".join(parts)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Word documents are XML: control characters and lone surrogates become U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def to_docx(draft: Draft, sources: dict[str, SourceVersion]) -> bytes:
     """A Word document: one heading per requirement, one Word comment per evidence span quoting it."""
     from docx import Document  # python-docx, imported on use
 
+    draft = _docx_safe(draft)
+    sources = {key: replace(source, title=_xml_safe(source.title)) for key, source in sources.items()}
     document = Document()
     document.add_heading(draft.title, level=0)
     document.add_paragraph().add_run(_header(draft)).italic = True

@@ -24,6 +24,7 @@ body { font: 15px/1.45 system-ui, sans-serif; max-width: 64rem; margin: 2rem aut
 .error { background: #ffd9d6; padding: .6rem 1rem; border-radius: 6px; }
 .notice { background: #e3f5e1; padding: .6rem 1rem; }
 form.inline { display: inline-block; margin-right: .4rem; } textarea { width: 100%; min-height: 2.5rem; }
+.review-rejected { opacity: .6; } .review-rejected .text { text-decoration: line-through; }
 mark { background: #ffe58a; } pre { white-space: pre-wrap; } .reasons { color: #8a1f11; font-size: .9rem; }
 """
 
@@ -106,7 +107,7 @@ def _claim(draft: Draft, claim: Claim, csrf: str) -> str:
         "<button>Save edit</button></form></details>"
     )
     return (
-        f"<article class='claim {escape(claim.status)}' id='claim-{cid}'>"
+        f"<article class='claim {escape(claim.status)} review-{escape(claim.review)}' id='claim-{cid}'>"
         f"<p><span class='status'>{escape(claim.status)}</span> <code>{cid}</code>{reviewed}</p>"
         f"<p class='text'>{escape(claim.text)} {links}</p>"
         f"{f'<ul class=reasons>{reasons}</ul>' if reasons else ''}{accept}{reject}{edit}</article>"

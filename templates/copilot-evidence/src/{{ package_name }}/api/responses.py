@@ -7,7 +7,7 @@ from typing import Any
 from ..schemas import ErrorBody
 
 _WHY = {
-    400: "Malformed request",
+    400: "The body is not valid JSON",
     401: "Missing or unknown API key",
     402: "The cost budget refused the model call",
     403: "The API key lacks the scope this route needs",
@@ -23,5 +23,6 @@ AUTH = (401, 403, 429)
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for a route: the auth errors, 422, and the given statuses, each with the error body."""
-    return {status: {"model": ErrorBody, "description": _WHY[status]} for status in sorted({*AUTH, 422, *statuses})}
+    """`responses=` for a route: the auth errors, 400 and 422, and the given statuses, each with the error body."""
+    wanted = sorted({*AUTH, 400, 422, *statuses})
+    return {status: {"model": ErrorBody, "description": _WHY[status]} for status in wanted}

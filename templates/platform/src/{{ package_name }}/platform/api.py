@@ -163,6 +163,12 @@ def create_platform_app(
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
         return JSONResponse({"error": "auth", "detail": error.detail}, error.status, headers=headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own refusals (a body that is not JSON, an unknown route, a wrong method) get the
+        # same `{"error", "detail"}` body as every other refusal.
+        return JSONResponse({"error": "http", "detail": str(error.detail)}, error.status_code, headers=error.headers)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         # FastAPI's default echoes the rejected input, which fails to encode when it holds
