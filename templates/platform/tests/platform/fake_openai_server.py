@@ -71,6 +71,7 @@ class _State:
     embedding_dimensions: int
     hang_limit_s: float
     answer: Callable[[dict[str, Any]], str]
+    worst_case_usage: bool = False
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -91,9 +92,15 @@ class FakeOpenAIServer:
         embedding_dimensions: int = 8,
         hang_limit_s: float = 5.0,
         answer: Callable[[dict[str, Any]], str] | None = None,
+        worst_case_usage: bool = False,
     ) -> None:
-        """`answer` replaces the echoing `fake_answer` (e.g. a safety classifier's verdict)."""
-        self._state = _State(include_usage, embedding_dimensions, hang_limit_s, answer or fake_answer)
+        """`answer` replaces the echoing `fake_answer` (e.g. a safety classifier's verdict).
+
+        `worst_case_usage` reports the most tokens a real provider could bill: one token per UTF-8
+        byte of every message plus OpenAI's chat framing (3 per message, 1 for the role, 3 before
+        the reply), and the whole `max_tokens` as output. The default counts words.
+        """
+        self._state = _State(include_usage, embedding_dimensions, hang_limit_s, answer or fake_answer, worst_case_usage)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self._state))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -162,7 +169,7 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
             if fault is not None:
                 self._fail(fault)
             elif self.path.endswith("/chat/completions") and isinstance(body, dict):
-                self._send(200, _completion(body, state.include_usage, state.answer))
+                self._send(200, _completion(body, state))
             elif self.path.endswith("/embeddings") and isinstance(body, dict):
                 self._send(200, _embeddings(body, state.embedding_dimensions))
             else:
@@ -194,21 +201,23 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _completion(body: dict[str, Any], include_usage: bool, answer: Callable[[dict[str, Any]], str]) -> dict[str, Any]:
-    text = answer(body)
+def _completion(body: dict[str, Any], state: _State) -> dict[str, Any]:
+    text = state.answer(body)
     reply: dict[str, Any] = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "model": body.get("model", "fake-model"),
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
     }
-    if include_usage:
-        prompt_words = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
-        reply["usage"] = {
-            "prompt_tokens": prompt_words,
-            "completion_tokens": len(text.split()),
-            "total_tokens": prompt_words + len(text.split()),
-        }
+    if state.include_usage:
+        messages = body.get("messages", [])
+        if state.worst_case_usage:
+            prompt = 3 + sum(len(str(m.get("content", "")).encode()) + 3 + 1 for m in messages)
+            cap = body.get("max_tokens", body.get("max_completion_tokens"))
+            completion = int(cap) if isinstance(cap, int) else len(text.encode())
+        else:
+            prompt, completion = sum(len(str(m.get("content", "")).split()) for m in messages), len(text.split())
+        reply["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
     return reply
 
 

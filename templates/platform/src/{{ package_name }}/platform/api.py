@@ -7,6 +7,7 @@ same way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -182,6 +183,9 @@ def create_platform_app(
 
     @app.exception_handler(Refused)
     async def _refused(request: Request, error: Refused) -> JSONResponse:
+        if error.retry_after_s is not None:  # temporary: e.g. calls in flight hold the budget
+            headers = {"Retry-After": str(max(1, math.ceil(error.retry_after_s)))}
+            return JSONResponse({"error": error.control, "detail": error.reason}, 429, headers=headers)
         status = REFUSAL_STATUS.get(error.control, 422)
         return JSONResponse({"error": error.control, "detail": error.reason}, status)
 

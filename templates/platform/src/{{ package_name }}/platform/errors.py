@@ -78,20 +78,28 @@ class NotFound(ApiError):
 
 
 class Refused(PlatformError):
-    """A control refused the request; `control` names it for the API and the audit log."""
+    """A control refused the request; `control` names it for the API and the audit log.
 
-    def __init__(self, control: str, reason: str) -> None:
+    `retry_after_s` set: the refusal is temporary (the API answers 429 with `Retry-After`).
+    """
+
+    def __init__(self, control: str, reason: str, *, retry_after_s: float | None = None) -> None:
         super().__init__(f"{control}: {reason}")
         self.control = control
         self.reason = reason
+        self.retry_after_s = retry_after_s
 
 
 class BudgetExceeded(PlatformError, RuntimeError):
-    """A hard limit would be crossed; the message names the governance setting that stopped it."""
+    """A hard limit would be crossed; the message names the governance setting that stopped it.
 
-    def __init__(self, *, setting: str, feature: str, scope: str, message: str):
+    `retry_after_s` set: spend leaves room, but calls in flight hold it; retrying later may fit.
+    """
+
+    def __init__(self, *, setting: str, feature: str, scope: str, message: str, retry_after_s: float | None = None):
         super().__init__(message)
         self.setting, self.feature, self.scope = setting, feature, scope
+        self.retry_after_s = retry_after_s
 
 
 class AuditError(PlatformError, RuntimeError):

@@ -18,6 +18,7 @@ from .. import ENV_PREFIX
 from .audit.checkpoint import CHECKPOINT_FILE
 from .audit.log import AuditLog, AuditRecord
 from .budget import BudgetGuard, CostLedger, Pricing
+from .budget.guard import input_token_bound
 from .errors import BudgetExceeded, ConfigError, GatewayError, Refused
 from .gateway import Completion, Gateway, Message, build_gateway
 from .governance import Governance, load_governance
@@ -164,14 +165,14 @@ class Runtime:
             verdict_in, sent = screened, user
         user_message = f"{context}\n\n{sent}" if context else sent
         messages = [Message("system", system), Message("user", user_message)]
-        estimate = sum(len(m.content) for m in messages) // 4 + 1
+        bound = input_token_bound(messages)  # an upper bound, not an estimate: the limit must hold
         try:
             reservation = self.budget.reserve(
-                feature=feature, model=self.settings.model, input_tokens=estimate, max_output_tokens=max_tokens
+                feature=feature, model=self.settings.model, input_tokens=bound, max_output_tokens=max_tokens
             )
         except BudgetExceeded as error:
             self._audit_refusal(actor, feature, "budget", user, verdict_in)
-            raise Refused("budget", str(error)) from error
+            raise Refused("budget", str(error), retry_after_s=error.retry_after_s) from error
         try:
             with self.telemetry.llm_call("chat", reservation.model, self.settings.model_provider, feature) as call:
                 call.record_input(messages)
@@ -184,9 +185,7 @@ class Runtime:
             self.budget.release(reservation)
             self._audit_refusal(actor, feature, "gateway", user, verdict_in)
             raise Refused("gateway", str(error)) from error
-        # A cache hit cost nothing upstream, so it books nothing against the budget.
-        usage = completion.usage
-        billed_in, billed_out = (0, 0) if completion.cached else (usage.input_tokens, usage.output_tokens)
+        billed_in, billed_out = _billed(completion, bound, max_tokens)
         cost = self.budget.settle(reservation, input_tokens=billed_in, output_tokens=billed_out)
         self.telemetry.cost(feature, completion.model, cost)
         self._features.add(feature)
@@ -239,7 +238,7 @@ class Runtime:
         actor, screened_for = _SCREENING.get()
         details: dict[str, Any] = {"screened_for": screened_for} if screened_for else {}
         scanned = self.audit.hash_text(messages[-1].content)
-        bound = sum(len(message.content.encode()) for message in messages) + 1
+        bound = input_token_bound(messages)
         try:
             reservation = self.budget.reserve(
                 feature=CLASSIFIER_FEATURE, model=model, input_tokens=bound, max_output_tokens=max_tokens
@@ -277,8 +276,7 @@ class Runtime:
                 details=details,
             )
             raise
-        usage = completion.usage
-        billed_in, billed_out = (0, 0) if completion.cached else (usage.input_tokens, usage.output_tokens)
+        billed_in, billed_out = _billed(completion, bound, max_tokens)
         cost = self.budget.settle(
             reservation, input_tokens=billed_in, output_tokens=billed_out, answered_by=completion.model
         )
@@ -348,6 +346,16 @@ class Runtime:
             self.gateway.close()
         self.audit.close()  # checkpoints the head this process reached, if it wrote records
         self.telemetry.shutdown()
+
+
+def _billed(completion: Completion, input_bound: int, max_tokens: int) -> tuple[int, int]:
+    """Tokens to bill: none for a cache hit (nothing was asked upstream), the provider's count when it
+    reported one, else the bounds the call was reserved for (never an estimate that could be low)."""
+    if completion.cached:
+        return 0, 0
+    if completion.usage.estimated:
+        return input_bound, max_tokens
+    return completion.usage.input_tokens, completion.usage.output_tokens
 
 
 def _blocked_by(verdict: PipelineResult) -> str:

@@ -108,7 +108,11 @@ class LedgerTransaction:
         return int(row[0]) if row else 0
 
     def used(self, windows: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Spent plus open reservations for each (scope, period), in two statements for all of them.
+        """Spent plus open reservations for each (scope, period)."""
+        return {window: spent + reserved for window, (spent, reserved) in self.usage(windows).items()}
+
+    def usage(self, windows: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
+        """(spent, held by open reservations) for each (scope, period), in two statements for all of them.
 
         A budget has at most two scopes (the feature, the project total) and two periods (day, month).
         """
@@ -125,8 +129,10 @@ class LedgerTransaction:
         reserved = {str(feature): int(nano) for feature, nano in open_rows}
         total_reserved = sum(reserved.values())
         return {
-            (scope, period): spent.get((scope, period), 0)
-            + (total_reserved if scope == TOTAL else reserved.get(scope, 0))
+            (scope, period): (
+                spent.get((scope, period), 0),
+                total_reserved if scope == TOTAL else reserved.get(scope, 0),
+            )
             for scope, period in windows
         }
 

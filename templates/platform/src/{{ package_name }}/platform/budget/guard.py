@@ -13,17 +13,25 @@ total, because the owner answered one hard monthly limit for the whole project i
 template; per-feature accounting shows where the money went. Pass `project_total=False`
 to let every feature spend the full limits on its own.
 
-The guarantee holds as long as the gateway caps generation at `max_output_tokens` and the
-input estimate is not low; a settle above its reservation is booked truthfully and logged.
+The guarantee holds as long as the gateway caps generation at `max_output_tokens` (it always
+sends `max_tokens`) and the input count reserved is not low: `input_token_bound` counts UTF-8
+bytes, which no byte-level BPE tokenizer can exceed (every token covers at least one byte), plus
+the chat format's per-message framing. A settle above its reservation is booked truthfully and
+logged.
+
+Two refusals: when *spend* leaves no room for the call (402 at the API), and when spend leaves
+room but calls *in flight* hold it (`retry_after_s` set: 429 with `Retry-After`, since those
+reservations settle or are released within a model call's time). Amounts are shown to the cent.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from ..errors import BudgetExceeded, ConfigError
 from ..governance import Budget
@@ -32,6 +40,35 @@ from .pricing import Pricing, to_nano, to_usd
 from .spend_anomaly import AnomalyAlert, SpendRateDetector, SpendRateMonitor
 
 log = logging.getLogger(__name__)
+
+# Tokens a chat format adds around each message (role markers, separators; OpenAI counts 3-4,
+# Llama 3 about 5, SentencePiece one dummy prefix) and before the reply; generous on purpose.
+MESSAGE_FRAMING_TOKENS = 8
+REPLY_PRIMING_TOKENS = 8
+
+
+class ChatMessage(Protocol):
+    role: str
+    content: str
+
+
+def input_token_bound(messages: Iterable[ChatMessage]) -> int:
+    """An upper bound on the input tokens a provider can count for `messages`.
+
+    Byte-level BPE (GPT, Llama 3) and SentencePiece with byte fallback never emit a token that
+    covers less than one byte, so a message's UTF-8 byte count bounds its tokens; `chars / 4`
+    does not (CJK text is ~1 token per character, 3 bytes; measured: 102 % of a hard limit spent).
+    """
+    return REPLY_PRIMING_TOKENS + sum(
+        len(message.content.encode("utf-8")) + len(message.role.encode("utf-8")) + MESSAGE_FRAMING_TOKENS
+        for message in messages
+    )
+
+
+def usd(nano: int) -> str:
+    """An amount to the cent for messages ("$0.07"; "<$0.01" for a positive amount below a cent)."""
+    amount = to_usd(nano)
+    return "<$0.01" if 0 < amount < 0.005 else f"${amount:,.2f}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +123,7 @@ class BudgetGuard:
         webhook_url: str = "",
         clock: Callable[[], datetime] | None = None,
         reservation_ttl_s: float = 900.0,
+        busy_retry_after_s: float = 1.0,
         project_total: bool = True,
         detector: SpendRateDetector | None = None,
         webhook_timeout_s: float = 2.0,
@@ -100,6 +138,7 @@ class BudgetGuard:
         self.budget, self.ledger, self.pricing = budget, ledger, pricing
         self._clock = clock or (lambda: datetime.now(UTC))
         self._ttl = timedelta(seconds=reservation_ttl_s)
+        self._busy_retry_after_s = busy_retry_after_s
         self._project_total = project_total
         self.monitor = SpendRateMonitor(
             ledger,
@@ -121,7 +160,11 @@ class BudgetGuard:
         return [_Window(setting, scope, period, to_nano(usd)) for scope in scopes for setting, period, usd in limits]
 
     def reserve(self, *, feature: str, model: str, input_tokens: int, max_output_tokens: int) -> Reservation:
-        """Set aside the worst-case cost or raise `BudgetExceeded` (after trying `degrade_to`)."""
+        """Set aside the worst-case cost or raise `BudgetExceeded` (after trying `degrade_to`).
+
+        `input_tokens` must be an upper bound (see `input_token_bound`), not an estimate. The
+        refusal has `retry_after_s` when only reservations of calls in flight stand in the way.
+        """
         _check_feature(feature)
         candidates = [model]
         if self.budget.on_hard_limit == "degrade" and self.budget.degrade_to != model:
@@ -134,21 +177,40 @@ class BudgetGuard:
         windows = self._windows(feature, now)
         with self.ledger.transaction() as tx:
             self._expire_stale(tx, now)
-            used = self._used(tx, windows)
+            usage = self._usage(tx, windows)
+            used = {w: spent + held for w, (spent, held) in usage.items()}
             for name, amount in costs:
                 # A free call always fits, even when an overrun already used up the limit.
                 if not any(amount > 0 and used[w] + amount > w.limit_nano for w in windows):
                     return self._grant(tx, feature, model, name, amount, used, windows, now)
-            requested = costs[0][1]
-            breach = next(w for w in windows if used[w] + requested > w.limit_nano)
-            whom = f"feature {feature!r}" if breach.scope != TOTAL else f"the project total (feature {feature!r})"
-            message = (
-                f"{breach.setting} exceeded for {whom}: spent and reserved {to_usd(used[breach]):.4f} + this call"
-                f" {to_usd(requested):.4f} > limit {to_usd(breach.limit_nano):.2f} USD"
-                f" (tried {' then '.join(map(repr, candidates))}; on_hard_limit={self.budget.on_hard_limit})"
+            # Out of money: no candidate fits even if every call in flight gave its reservation back.
+            spent_out = all(
+                any(amount > 0 and usage[w][0] + amount > w.limit_nano for w in windows) for _, amount in costs
             )
-            self._note(tx, "blocked", feature, breach.period, now, message)
-        raise BudgetExceeded(setting=breach.setting, feature=feature, scope=breach.scope, message=message)
+            requested = costs[0][1]
+            breach = next(w for w in windows if (usage[w][0] if spent_out else used[w]) + requested > w.limit_nano)
+            spent, held = usage[breach]
+            whom = f"feature {feature!r}" if breach.scope != TOTAL else f"the project total (feature {feature!r})"
+            tried = f"tried {' then '.join(map(repr, candidates))}; on_hard_limit={self.budget.on_hard_limit}"
+            if spent_out:
+                message = (
+                    f"{breach.setting} would be exceeded for {whom}: {usd(spent)} spent of {usd(breach.limit_nano)},"
+                    f" and this call may cost up to {usd(requested)} ({tried})"
+                )
+            else:
+                message = (
+                    f"{breach.setting} is held by calls in flight for {whom}: {usd(spent)} spent and {usd(held)}"
+                    f" reserved of {usd(breach.limit_nano)}, and this call may cost up to {usd(requested)}: retry"
+                    f" in {self._busy_retry_after_s:g} s ({tried})"
+                )
+            self._note(tx, "blocked" if spent_out else "busy", feature, breach.period, now, message)
+        raise BudgetExceeded(
+            setting=breach.setting,
+            feature=feature,
+            scope=breach.scope,
+            message=message,
+            retry_after_s=None if spent_out else self._busy_retry_after_s,
+        )
 
     def _grant(
         self,
@@ -276,6 +338,11 @@ class BudgetGuard:
     @staticmethod
     def _used(tx: LedgerTransaction, windows: list[_Window]) -> dict[_Window, int]:
         by_key = tx.used([(w.scope, w.period) for w in windows])
+        return {w: by_key[w.scope, w.period] for w in windows}
+
+    @staticmethod
+    def _usage(tx: LedgerTransaction, windows: list[_Window]) -> dict[_Window, tuple[int, int]]:
+        by_key = tx.usage([(w.scope, w.period) for w in windows])
         return {w: by_key[w.scope, w.period] for w in windows}
 
     def projection(self) -> dict[str, object]:
