@@ -17,7 +17,8 @@ them all; a bare `Exception` from platform code is a bug.
     ├── AuditError           the audit log cannot be written as asked
     ├── AuditContentError    a field looks like raw content; the audit log stores hashes only
     ├── ProviderError        one provider call failed (retried, then the next route is tried)
-    └── GatewayError         every route failed; the message lists each one and why
+    ├── GatewayError         every route failed; the message lists each one and why
+    └── SchemaError          a database is newer than this code, or a schema migration failed
 """
 
 from __future__ import annotations
@@ -147,3 +148,7 @@ class RetrievalLeak(PlatformError, RuntimeError):
     """A backend returned a chunk the caller may not see; the request is refused, never answered."""
 
     control = "retrieval.clearance"
+
+
+class SchemaError(PlatformError, RuntimeError):
+    """A database's schema cannot be brought to this code's version; the message names the store."""
