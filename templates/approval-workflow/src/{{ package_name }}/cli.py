@@ -11,6 +11,7 @@ from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
 from .platform.errors import ConfigError
 from .platform.pattern import PatternHooks
+from .platform.runtime import Runtime
 from .proposals import State
 from .service import ProposalService
 
@@ -25,7 +26,15 @@ def create_app() -> FastAPI:
     return create()
 
 
-app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
+def open_stores(runtime: Runtime) -> None:
+    """Open (and so migrate) the approvals database and its reviewer sessions for `migrate`."""
+    from .review_sessions import ReviewerSessions
+
+    service = ProposalService.from_runtime(runtime)
+    ReviewerSessions(service.store, service.clock)
+
+
+app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo, open_stores=open_stores))
 
 
 def open_service() -> ProposalService:

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from .platform.schema_migrations import Migration, migrate_sqlite
 from .service import Clock
 from .store import ProposalStore
 
@@ -38,12 +39,15 @@ class ReviewerSession:
         return hmac.compare_digest(self.csrf_token.encode(), submitted.encode())
 
 
+MIGRATIONS = (Migration(1, "reviewer sessions, as of template 0.1.0", SCHEMA),)
+
+
 class ReviewerSessions:
     def __init__(self, store: ProposalStore, clock: Clock) -> None:
         self.store = store
         self.clock = clock
         with store.reading() as conn:
-            conn.executescript(SCHEMA)
+            migrate_sqlite(conn, "reviewer_sessions", MIGRATIONS)
 
     def open(self, client_id: str) -> tuple[str, ReviewerSession]:
         """Start a session; returns the cookie token (shown once, stored hashed) and the session."""

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from .platform.schema_migrations import Migration
 from .platform.sqlite_db import SqliteDatabase
 from .proposals import Proposal, State, StateConflict, can_move
 
@@ -62,9 +63,13 @@ class DuplicateProposal(Exception):
     """Another request with the same (proposer, idempotency key) got there first."""
 
 
+MIGRATIONS = (Migration(1, "proposals and their events, as of template 0.1.0", SCHEMA),)
+
+
 class ProposalStore(SqliteDatabase):
     def __init__(self, path: Path, extra_schema: str = "") -> None:
-        super().__init__(path, SCHEMA + extra_schema)
+        # extra_schema: the tables of the actions registered now (idempotent, run on every open)
+        super().__init__(path, extra_schema, store="proposals", migrations=MIGRATIONS)
 
     def insert(self, conn: sqlite3.Connection, proposal: Proposal) -> None:
         row = asdict(proposal)

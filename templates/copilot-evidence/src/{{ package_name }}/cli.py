@@ -14,6 +14,7 @@ from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
 from .platform.errors import ConfigError, Refused
 from .platform.pattern import PatternHooks
+from .platform.runtime import Runtime
 from .records import CopilotError
 from .schemas import DraftCreate, SourceCreate
 from .service import CopilotService
@@ -32,7 +33,12 @@ def create_app() -> FastAPI:
     return create()
 
 
-app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
+def open_stores(runtime: Runtime) -> None:
+    """Open (and so migrate) the evidence ledger for `migrate`."""
+    CopilotService.from_runtime(runtime)
+
+
+app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo, open_stores=open_stores))
 sources = typer.Typer(help="Register and list library documents.", no_args_is_help=True)
 brief_app = typer.Typer(help="Import and show briefs (the requirements a draft answers).", no_args_is_help=True)
 app.add_typer(sources, name="sources")

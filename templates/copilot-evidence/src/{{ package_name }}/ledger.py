@@ -12,6 +12,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from .platform.schema_migrations import Migration
 from .platform.sqlite_db import SqliteDatabase
 from .records import Brief, Claim, Draft, Evidence, LedgerEvent, Requirement, SourceVersion
 
@@ -116,9 +117,12 @@ DRAFT_COLUMNS = (
 )
 
 
+MIGRATIONS = (Migration(1, "sources, drafts, claims and evidence, as of template 0.1.0", SCHEMA),)
+
+
 class EvidenceLedger(SqliteDatabase):
     def __init__(self, path: Path) -> None:
-        super().__init__(path, SCHEMA)
+        super().__init__(path, store="evidence", migrations=MIGRATIONS)
 
     # --- library documents, as cited -------------------------------------------------------------
     def add_source_version(self, conn: sqlite3.Connection, source: SourceVersion) -> None:

@@ -42,7 +42,14 @@ def demo(runtime: Runtime) -> None:
     run_demo(runtime)
 
 
-app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo))
+def open_stores(runtime: Runtime) -> None:
+    """Open (and so migrate) the knowledge index for `migrate`."""
+    from .service import RagService
+
+    RagService.open(runtime).close()
+
+
+app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo, open_stores=open_stores))
 
 
 def open_service() -> RagService:

@@ -76,6 +76,21 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
             typer.secho(f"warning: {line}", fg=typer.colors.YELLOW, err=True)
         runtime.close()
 
+    @app.command()
+    def migrate() -> None:
+        """Bring every database of this project to its newest schema (start-up does it too); print each store."""
+        from .schema_migrations import RESULTS
+
+        runtime = open_runtime()
+        try:
+            runtime.audit.open()
+            if hooks.open_stores is not None:
+                hooks.open_stores(runtime)
+        finally:
+            runtime.close()
+        for result in RESULTS:
+            typer.echo(result.line())
+
     @audit.command("verify")
     def audit_verify(
         checkpoint: Annotated[

@@ -20,8 +20,10 @@ Prediction = dict[str, Any]
 
 @dataclass(frozen=True)
 class PatternHooks:
-    """`predict` answers one eval case; `demo` shows the pattern working offline."""
+    """`predict` answers one eval case; `demo` shows the pattern working offline; `open_stores` opens
+    (and so migrates) the pattern's own databases for `<slug> migrate`."""
 
     create_app: Callable[[], FastAPI]
     predict: Callable[[Runtime, dict[str, Any]], Prediction]
     demo: Callable[[Runtime], None]
+    open_stores: Callable[[Runtime], None] | None = None

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .schema_migrations import Migration, migrate_sqlite
+
 
 @contextmanager
 def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
@@ -30,12 +32,17 @@ def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connecti
 class SqliteDatabase:
     """WAL-mode SQLite with one short-lived connection per unit of work."""
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, schema: str = "", *, store: str = "", migrations: tuple[Migration, ...] = ()):
+        """`migrations` (with a `store` name) bring the tables to the newest schema version; `schema` is
+        idempotent SQL run on every open (tables that may appear at run time, e.g. registered actions)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(schema)
+            if migrations:
+                migrate_sqlite(conn, store, migrations)
+            if schema:
+                conn.executescript(schema)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)

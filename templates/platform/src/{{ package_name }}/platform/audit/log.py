@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 from ... import ENV_PREFIX
 from ..errors import AuditContentError, AuditError
+from ..schema_migrations import Migration, migrate_sqlite
 from ..sqlite_db import immediate_transaction
 from .checkpoint import Checkpoint, append_checkpoint, signature_problem, signed
 from .keys import KEY_FILE, KEYED_HASH, ContentHasher, hmac_pads, key_id, load_or_create_key, read_key
@@ -71,6 +72,7 @@ CREATE TRIGGER IF NOT EXISTS audit_records_no_update BEFORE UPDATE ON audit_reco
 CREATE TRIGGER IF NOT EXISTS audit_records_no_delete BEFORE DELETE ON audit_records
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only: records cannot be deleted'); END;
 """
+MIGRATIONS = (Migration(1, "audit records and meta, as of template 0.1.0", _SCHEMA),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +262,11 @@ class AuditLog:
             for row in conn.execute(_SELECT_ALL):
                 yield AuditRecord(*row[:9], json.loads(row[9]), row[10], row[11])
 
+    def open(self) -> None:
+        """Open the log's database now, creating or migrating its schema, rather than at the first append."""
+        with self._lock:
+            self._connect()
+
     def head(self) -> Checkpoint:
         """The current chain head (unsigned); `checkpoint()` signs it for keeping elsewhere."""
         conn = self._reader()
@@ -369,8 +376,9 @@ class AuditLog:
                 conn.close()
                 raise AuditError(f"audit log is not a readable SQLite database: {self.path}: {error}") from error
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA}")
+            conn.execute("BEGIN IMMEDIATE")
             try:
+                migrate_sqlite(conn, "audit", MIGRATIONS)
                 # Once per connection: the scheme is fixed when the log is created, and verify
                 # re-checks it, so a later swap is caught there rather than on every append.
                 self._check_scheme(conn)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..schema_migrations import Migration, migrate_sqlite
 from ..sqlite_db import immediate_transaction
 
 TOTAL = "*"  # scope of the project-wide totals; feature names may not use it
@@ -44,6 +45,7 @@ CREATE TABLE IF NOT EXISTS events (
     last_at REAL NOT NULL, count INTEGER NOT NULL, detail TEXT NOT NULL,
     PRIMARY KEY (kind, scope, period)) WITHOUT ROWID;
 """
+MIGRATIONS = (Migration(1, "reservations, spend, totals and events, as of template 0.1.0", _SCHEMA),)
 
 
 def utc(moment: datetime) -> datetime:
@@ -175,8 +177,7 @@ class CostLedger:
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         with self.transaction() as tx:
-            for statement in filter(str.strip, _SCHEMA.split(";")):
-                tx.conn.execute(statement)
+            migrate_sqlite(tx.conn, "ledger", MIGRATIONS)
 
     def _conn(self) -> sqlite3.Connection:
         local = self._local

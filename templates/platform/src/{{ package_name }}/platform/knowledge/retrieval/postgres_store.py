@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+from ...schema_migrations import Migration, migrate_postgres
 from .analysis import code_terms, search_terms
 from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
 
@@ -67,6 +68,8 @@ CREATE INDEX IF NOT EXISTS chunks_document ON {schema}.chunks (document_id);
 CREATE TABLE IF NOT EXISTS {schema}.meta (key text PRIMARY KEY, value text NOT NULL);
 INSERT INTO {schema}.meta (key, value) VALUES ('index_version', '0') ON CONFLICT DO NOTHING;
 """
+# Version 1: SCHEMA, with indexes from before code terms upgraded in place in __init__.
+MIGRATIONS = (Migration(1, "documents, chunks with code terms, full-text and vector columns, meta"),)
 
 # Heading (weight A), text and code terms (weight B; see analysis.py).
 TSV = (
@@ -106,6 +109,7 @@ class PostgresChunkStore:
             ).fetchone()
             if expression is not None and "codes" not in (expression[0] or ""):
                 self._execute(_TSV_UPGRADE.replace("{tsv}", TSV))
+        migrate_postgres(self._connection(), "index", MIGRATIONS, schema=schema)
 
     def _connection(self) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)

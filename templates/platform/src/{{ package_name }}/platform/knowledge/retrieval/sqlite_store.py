@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...schema_migrations import Migration, migrate_sqlite
 from .analysis import code_terms, search_terms
 from .bm25 import is_rank_safe, plan_query
 from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
@@ -89,6 +90,8 @@ CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
 {fts}CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('index_version', '0');
 """
+# Version 1: SCHEMA, with index files from before code terms upgraded in place by _migrate().
+MIGRATIONS = (Migration(1, "documents, chunks with code terms, full-text index, meta"),)
 
 # Headings weigh twice as much as body text: a question naming a section should find it.
 HEADING_WEIGHT = 2.0
@@ -121,6 +124,7 @@ class SqliteChunkStore:
         self._lock = threading.Lock()
         self._frequencies: tuple[int, int, dict[str, int]] | None = None
         _migrate(self._connection())
+        migrate_sqlite(self._connection(), "index", MIGRATIONS)
         self.memory_index = memory_index
         if memory_index:
             try:
