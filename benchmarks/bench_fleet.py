@@ -131,6 +131,7 @@ def main() -> None:
         for round_number in range(args.rounds):
             run = root / f"round-{round_number}"
             loop_repos, fleet_repos = run / "loop", run / "fleet"
+            run.mkdir()
             for target in (loop_repos, fleet_repos):
                 subprocess.run(["cp", "-a", str(pristine), str(target)], check=True)
             # alternate which goes first so neither always meets a warm page cache

@@ -100,9 +100,9 @@ def versions(database: Path) -> dict[str, int]:
 def test_sqlite_project_with_data_keeps_every_row_across_a_schema_change(template: Path, shared_tmp: Path) -> None:
     project, env, slug = _project(template, shared_tmp / "approvals", "dev", pattern="approval-workflow")
     env.run(slug, "demo")  # proposals and decisions (in a scratch store), audit records, ledger rows
-    with sqlite3.connect(project / "var" / "demo" / "approvals.sqlite3") as scratch:
-        with sqlite3.connect(project / "var" / "approvals.sqlite3") as store:
-            scratch.backup(store)  # the demo's proposals become the project's own
+    demo_store, store = project / "var" / "demo" / "approvals.sqlite3", project / "var" / "approvals.sqlite3"
+    with sqlite3.connect(demo_store) as scratch, sqlite3.connect(store) as own:
+        scratch.backup(own)  # the demo's proposals become the project's own
     shutil.rmtree(project / "var" / "demo")
     before = row_counts(project)
     assert before["audit.sqlite3:audit_records"] > 0 and before["approvals.sqlite3:proposals"] > 0

@@ -1,3 +1,3 @@
 """paved-roads: tooling around the template repository (links, demo, fleet)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

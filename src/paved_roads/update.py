@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import json
 import subprocess
 import tempfile
 import threading
@@ -36,6 +37,7 @@ from .render import ANSWERS_FILE, load_answers, read_tree, render, template_file
 from .versions import ChangelogEntry, changes_between, find_release, latest, parse_version
 
 SKIPPED_FILE = ".copier-skipped.yml"
+MIGRATED_RECORD = "paved-roads-migrated.json"  # written into .git/ by migrations/apply.py
 OUTCOMES = ("up-to-date", "updated", "conflicts", "skipped-deleted")
 MARKERS = (b"<<<<<<< ", b">>>>>>> ")
 LABELS = ("before updating", "last update", "after updating")  # the labels copier's own merges use
@@ -202,10 +204,29 @@ def _run_update(project: Path, source: str, current: str, tag: str, conflict: st
     _finish(project, old, new, ours, result)
 
 
+def _migrated_moves(project: Path, result: UpdateResult) -> set[str]:
+    """Moves the template's own migration (migrations/apply.py) already merged; reported, not redone."""
+    record = project / ".git" / MIGRATED_RECORD
+    if not record.is_file():
+        return set()
+    moves = json.loads(record.read_text())
+    record.unlink()
+    for move in moves:
+        note = f"moved by the template's migration from {move['from']}; your edits were merged into it"
+        if move["clean"]:
+            result.carried.append(FileNote(move["to"], note))
+        else:
+            result.conflicts.append(FileNote(move["to"], note + " with conflicts: resolve the markers"))
+    return {move["from"] for move in moves}
+
+
 def _finish(project: Path, old: dict[str, bytes], new: dict[str, bytes], ours: dict[str, bytes], result) -> None:
     added_by_template = [p for p in new if p not in old]
     added_here = [p for p in ours if p not in old]
+    migrated = _migrated_moves(project, result)
     for path in sorted(old):
+        if path in migrated:
+            continue
         if path in ours and ours[path] != old[path] and path not in new:
             _template_removed_edited_file(project, path, old, new, ours, added_by_template, result)
         elif path not in ours and path in new and new[path] != old[path]:
