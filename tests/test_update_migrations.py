@@ -119,3 +119,56 @@ def test_paved_roads_update_reports_the_migrated_move(base, tmp_path: Path) -> N
     assert [n.path for n in result.carried] == ["src/billing/audit/log.py"]
     assert "moved by the template's migration" in result.carried[0].detail
     assert not result.conflicts
+
+
+BASELINE_0_1_0 = "4bfe957895df409727b2aad8992d5ec444a94b7e"  # main when 0.1.0 was cut (see CHANGELOG.md)
+
+
+@pytest.mark.xdist_group("real-0.2.0")
+def test_real_release_0_2_0_carries_edits_to_moved_platform_files(template_root: Path, tmp_path: Path) -> None:
+    """A rag-service project made at 0.1.0 with edits to two files 0.2.0 moved keeps both edits."""
+    from controls.projects import snapshot_template
+
+    from paved_roads.generate import generate
+
+    if subprocess.run(["git", "cat-file", "-e", BASELINE_0_1_0], cwd=template_root).returncode != 0:
+        pytest.skip("this clone has no history back to 0.1.0")
+    template = tmp_path / "template"
+    template.mkdir()
+    archive = subprocess.run(["git", "archive", BASELINE_0_1_0], cwd=template_root, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(template)], input=archive.stdout, check=True)
+    git(template, "init", "-q", "-b", "main")
+    git(template, "add", "-A")
+    git(template, "commit", "-q", "-m", "0.1.0")
+    git(template, "tag", "v0.1.0")
+    current = snapshot_template(template_root, tmp_path / "current")
+    shutil.rmtree(template / "templates")
+    git(template, "rm", "-q", "-r", "--cached", "templates")
+    for name in ("templates", "copier.yml", "migrations", "extensions"):
+        target = template / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        if (current / name).is_dir():
+            shutil.copytree(current / name, target, symlinks=True)
+        else:
+            shutil.copy(current / name, target)
+    git(template, "add", "-A")
+    git(template, "commit", "-q", "-m", "0.2.0")
+    git(template, "tag", "v0.2.0")
+
+    project = generate(tmp_path / "project", template=template, vcs_ref="v0.1.0", data={"pattern": "rag-service"})
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["package_name"]
+    edits = {
+        f"src/{package}/platform/budget.py": f"src/{package}/platform/budget/guard.py",
+        f"src/{package}/retrieval/bm25.py": f"src/{package}/platform/knowledge/retrieval/bm25.py",
+    }
+    git(project, "init", "-q", "-b", "main")
+    for old in edits:
+        (project / old).write_text((project / old).read_text() + "\n# team: tuned for our corpus\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "generated at 0.1.0, with our edits")
+    result = update_project(project, to="v0.2.0")
+    for old, new in edits.items():
+        assert "# team: tuned for our corpus" in (project / new).read_text(), f"edit to {old} lost"
+        assert not (project / old).exists()
+    assert {n.path for n in result.carried} >= set(edits.values()), result.markdown()
