@@ -54,8 +54,8 @@ DEFECTS = {
     ),
     "migration for an unreleased version": (
         "copier.yml",
-        r"^_min_copier_version:",
-        '_migrations:\n  - version: "7.0.0"\n    command: "true"\n_min_copier_version:',
+        r'^  - version: "[^"]+"',
+        '  - version: "7.0.0"',
         "migration for 7.0.0",
     ),
 }

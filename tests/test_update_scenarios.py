@@ -93,3 +93,90 @@ def test_random_updates_lose_nothing_and_report_everything(bench: Bench, pattern
 
     scenario()
     assert bench.ran - before >= SCENARIOS[pattern], f"only {bench.ran - before} scenarios ran"
+
+
+# -- a few scenarios on the real rag-service pattern --------------------------------------------------
+
+REAL_FILES = {  # template source -> project path (platform folders linked into the pattern, and a pattern folder)
+    "templates/platform/policies/waivers.yml": "policies/waivers.yml",
+    "templates/platform/policies/denied_terms.yml": "policies/denied_terms.yml",
+    "templates/platform/docs/gate.md": "docs/gate.md",
+    "templates/rag-service/corpus/customer-refunds.md": "corpus/customer-refunds.md",
+}
+
+
+class RealBench:
+    def __init__(self, template_root: Path, root: Path):
+        from controls.projects import git, snapshot_template
+
+        from paved_roads.generate import generate
+
+        self.git = git
+        self.root = root
+        self.template = snapshot_template(template_root, root / "template", tag="1.0.0")
+        self.base = generate(root / "base", template=self.template, vcs_ref="1.0.0", data={"pattern": "rag-service"})
+        git(self.base, "init", "-q", "-b", "main")
+        git(self.base, "add", "-A")
+        git(self.base, "commit", "-q", "-m", "generated")
+        self.counter = itertools.count(1)
+
+    def scenario(self, template_ops: list[tuple], local_ops: list[tuple]) -> list[str]:
+        from fleet.scenarios import _edit, _renamed
+
+        git, n = self.git, next(self.counter)
+        tag, expect = f"1.0.{n}", Expectations()
+        project = clone_project(self.base, self.root / f"real-{n}")
+        for index, (kind, source, line, replace) in enumerate(local_ops):
+            path, marker = project / REAL_FILES[source], f"LOCAL-{index}"
+            if kind == "edit":
+                path.write_text(_edit(path.read_text(), line, replace, marker))
+                expect.local_markers.append(marker)
+            elif kind == "delete":
+                path.unlink()
+            else:  # rename, keeping an edit so the marker must follow it
+                path.with_name(_renamed(path.name, "_moved")).write_text(_edit(path.read_text(), line, False, marker))
+                path.unlink()
+                expect.local_markers.append(marker)
+        git(project, "add", "-A")
+        git(project, "commit", "-q", "-m", "local")
+        git(self.template, "checkout", "-q", "-f", "--detach", "1.0.0")
+        for index, (kind, source, line, replace) in enumerate(template_ops):
+            path, marker = self.template / source, f"TEMPLATE-{tag}-{index}"
+            if kind == "edit":
+                path.write_text(_edit(path.read_text(), line, replace, marker))
+                expect.template_markers[marker] = REAL_FILES[source]
+            elif kind == "delete":
+                path.unlink()
+            else:
+                git(self.template, "mv", source, str(Path(source).with_name(_renamed(Path(source).name, "_renamed"))))
+                expect.template_new_paths.append(_renamed(REAL_FILES[source], "_renamed"))
+        git(self.template, "add", "-A")
+        git(self.template, "commit", "-q", "-m", tag)
+        git(self.template, "tag", tag)
+        result = update_project(project, to=tag)
+        return [f"{p} (template {template_ops}, local {local_ops})" for p in check_update(project, result, expect)]
+
+
+@pytest.fixture(scope="module")
+def real_bench(template_root: Path, tmp_path_factory: pytest.TempPathFactory) -> RealBench:
+    return RealBench(template_root, tmp_path_factory.mktemp("real-scenarios"))
+
+
+@pytest.mark.xdist_group("real-scenarios")
+def test_random_updates_of_the_real_rag_pattern(real_bench: RealBench) -> None:
+    op = st.tuples(
+        st.sampled_from(("edit", "delete", "rename")),
+        st.sampled_from(sorted(REAL_FILES)),
+        st.integers(0, 8),
+        st.booleans(),
+    )
+    ops = st.lists(op, min_size=1, max_size=2, unique_by=lambda o: o[1])
+
+    @settings(max_examples=4, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    @given(template_ops=ops, local_ops=ops)
+    def scenario(template_ops: list[tuple], local_ops: list[tuple]) -> None:
+        problems = real_bench.scenario(template_ops, local_ops)
+        assert not problems, "\n".join(problems)
+
+    scenario()
