@@ -46,7 +46,7 @@ def open_stores(runtime: Runtime) -> None:
     """Open (and so migrate) the knowledge index for `migrate`."""
     from .service import RagService
 
-    RagService.open(runtime).close()
+    RagService.from_runtime(runtime).close()
 
 
 app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo, open_stores=open_stores))
