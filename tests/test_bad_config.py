@@ -68,3 +68,25 @@ def test_serve_refuses_to_start_on_bad_configuration(project) -> None:
     env, slug, prefix = project
     result = env.run(slug, "serve", "--port", "1", check=False, timeout=60, **{f"{prefix}MODEL": "gpt-9"})
     assert result.returncode == 1 and "not priced" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def rag_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[ProjectEnv, str, str]:
+    folder = generate(tmp_path_factory.mktemp("bad-config-rag") / "project", data={"pattern": "rag-service"})
+    answers = answers_of(folder)
+    prefix = answers["project_slug"].upper().replace("-", "_") + "_"
+    return installed(folder), answers["project_slug"], prefix
+
+
+def test_a_bad_pattern_setting_names_the_variable(rag_project) -> None:
+    env, slug, prefix = rag_project
+    result = env.run(slug, "ask", "How do refunds work?", check=False, **{f"{prefix}RAG_TOP_K": "0"})
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{prefix}RAG_TOP_K=0" in lines[0], result.stderr
+
+
+def test_an_empty_question_is_refused_in_one_line(rag_project) -> None:
+    env, slug, _ = rag_project
+    result = env.run(slug, "ask", "  ", check=False)
+    assert result.returncode == 1 and "question is empty" in result.stderr

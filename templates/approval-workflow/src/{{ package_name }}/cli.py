@@ -6,38 +6,38 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .demo import demo
-from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
 from .platform.errors import ConfigError
 from .platform.pattern import PatternHooks
-from .platform.runtime import Runtime
-from .proposals import State
-from .service import ProposalService
 
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-
-def create_app() -> FastAPI:
-    """The API, imported on demand: eval, gate and shadow start faster without the web stack."""
-    from .api.main import create_app as create
-
-    return create()
+if TYPE_CHECKING:  # the service loads inside the commands: `--help` stays fast
+    from .platform.runtime import Runtime
+    from .service import ProposalService
 
 
 def open_stores(runtime: Runtime) -> None:
     """Open (and so migrate) the approvals database and its reviewer sessions for `migrate`."""
     from .review_sessions import ReviewerSessions
+    from .service import ProposalService
 
     service = ProposalService.from_runtime(runtime)
     ReviewerSessions(service.store, service.clock)
 
 
-app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo, open_stores=open_stores))
+app = build_cli(
+    PatternHooks.lazy(
+        __package__,
+        create_app="api.main:create_app",
+        predict="evaluation:predict",
+        demo="demo:demo",
+        open_stores=open_stores,
+    )
+)
 
 
 def open_service() -> ProposalService:
+    from .service import ProposalService
+
     try:
         return ProposalService.from_runtime(open_runtime())
     except ConfigError as error:
@@ -47,6 +47,8 @@ def open_service() -> ProposalService:
 @app.command()
 def pending() -> None:
     """List proposals waiting for a human decision (decide them on the reviewer page)."""
+    from .proposals import State
+
     service = open_service()
     waiting = service.list_proposals(State.PENDING_REVIEW, limit=500)
     for proposal in waiting:

@@ -9,36 +9,34 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .brief import DOCX_MEDIA_TYPE
-from .demo import demo
-from .evaluation import predict
 from .platform.cli import build_cli, fail, open_runtime
-from .platform.errors import ConfigError, Refused
+from .platform.errors import ApiError, ConfigError, Refused
 from .platform.pattern import PatternHooks
-from .platform.runtime import Runtime
-from .records import CopilotError
-from .schemas import DraftCreate, SourceCreate
-from .service import CopilotService
 
 CLI_ACTOR = "cli"
 CLI_CLEARANCE = "restricted"  # the shell user owns the data directory and sees the whole library
 BRIEF_TYPES = {".md": "text/markdown", ".markdown": "text/markdown", ".csv": "text/csv", ".docx": DOCX_MEDIA_TYPE}
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-
-def create_app() -> FastAPI:
-    """The API, imported on demand: eval, gate and shadow start faster without the web stack."""
-    from .api.main import create_app as create
-
-    return create()
+if TYPE_CHECKING:  # the service and its schemas load inside the commands: `--help` stays fast
+    from .platform.runtime import Runtime
+    from .service import CopilotService
 
 
 def open_stores(runtime: Runtime) -> None:
     """Open (and so migrate) the evidence ledger for `migrate`."""
+    from .service import CopilotService
+
     CopilotService.from_runtime(runtime)
 
 
-app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo, open_stores=open_stores))
+app = build_cli(
+    PatternHooks.lazy(
+        __package__,
+        create_app="api.main:create_app",
+        predict="evaluation:predict",
+        demo="demo:demo",
+        open_stores=open_stores,
+    )
+)
 sources = typer.Typer(help="Register and list library documents.", no_args_is_help=True)
 brief_app = typer.Typer(help="Import and show briefs (the requirements a draft answers).", no_args_is_help=True)
 app.add_typer(sources, name="sources")
@@ -46,6 +44,8 @@ app.add_typer(brief_app, name="brief")
 
 
 def open_service() -> CopilotService:
+    from .service import CopilotService
+
     try:
         return CopilotService.from_runtime(open_runtime())
     except ConfigError as error:
@@ -70,6 +70,8 @@ def add_source(
             if file.suffix.lower() not in (".md", ".markdown", ".txt"):
                 typer.echo(f"skipped: {file} (only text and Markdown until the knowledge service reads other formats)")
                 continue
+            from .schemas import SourceCreate
+
             body = SourceCreate(
                 id=source_id or file.stem,
                 title=file.stem.replace("-", " "),
@@ -78,7 +80,7 @@ def add_source(
             )
             source, created = service.register_source(body, actor=CLI_ACTOR)
             typer.echo(f"{'registered' if created else 'unchanged'}: {source.id} ({len(source.text)} chars)")
-    except (CopilotError, ValueError) as error:
+    except (ApiError, ValueError) as error:
         raise fail(getattr(error, "detail", str(error).splitlines()[0])) from error
     finally:
         service.runtime.close()
@@ -105,7 +107,7 @@ def import_brief(
     service = open_service()
     try:
         brief = service.import_brief(path.read_bytes(), media_type, title=title, actor=CLI_ACTOR)
-    except CopilotError as error:
+    except ApiError as error:
         raise fail(error.detail) from error
     finally:
         service.runtime.close()
@@ -124,11 +126,13 @@ def draft(
     """Draft every requirement of a brief from the library; print the draft id and its Markdown."""
     service = open_service()
     try:
+        from .schemas import DraftCreate
+
         body = DraftCreate(brief_id=brief_id, on_unsupported="mark" if mark else None)
         created = service.draft(body, actor=CLI_ACTOR, clearance=CLI_CLEARANCE)
         typer.echo(f"draft {created.id}: {created.status}; gaps: {', '.join(created.gaps) or 'none'}\n")
         typer.echo(service.export(created.id, "md", actor=CLI_ACTOR))
-    except CopilotError as error:
+    except ApiError as error:
         raise fail(error.detail) from error
     except Refused as error:
         raise fail(f"{error.control}: {error.reason}") from error
@@ -152,7 +156,7 @@ def export(
     service = open_service()
     try:
         exported = service.export(draft_id, export_format, actor=CLI_ACTOR)
-    except CopilotError as error:
+    except ApiError as error:
         raise fail(error.detail) from error
     finally:
         service.runtime.close()
@@ -171,7 +175,7 @@ def verify(draft_id: str) -> None:
     service = open_service()
     try:
         checked = service.verify_draft(draft_id, actor=CLI_ACTOR)
-    except CopilotError as error:
+    except ApiError as error:
         raise fail(error.detail) from error
     finally:
         service.runtime.close()

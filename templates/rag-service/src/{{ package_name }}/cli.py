@@ -7,39 +7,17 @@ that needs them, so `--help` and the platform commands start without paying for 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .platform.auth import CLEARANCES, Caller
 from .platform.cli import build_cli, fail, open_runtime
 from .platform.errors import ConfigError, Refused
-from .platform.pattern import PatternHooks, Prediction
+from .platform.pattern import PatternHooks
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from .platform.runtime import Runtime
     from .service import RagService
-
-
-def create_app() -> FastAPI:
-    """The API, imported on demand: eval, gate and shadow start faster without the web stack."""
-    from .api.main import create_app as create
-
-    return create()
-
-
-def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
-    from .evaluation import predict as answer_case
-
-    return answer_case(runtime, case)
-
-
-def demo(runtime: Runtime) -> None:
-    from .demo import demo as run_demo
-
-    run_demo(runtime)
 
 
 def open_stores(runtime: Runtime) -> None:
@@ -49,7 +27,15 @@ def open_stores(runtime: Runtime) -> None:
     RagService.from_runtime(runtime).close()
 
 
-app = build_cli(PatternHooks(create_app=create_app, predict=predict, demo=demo, open_stores=open_stores))
+app = build_cli(
+    PatternHooks.lazy(
+        __package__,
+        create_app="api.main:create_app",
+        predict="evaluation:predict",
+        demo="demo:demo",
+        open_stores=open_stores,
+    )
+)
 
 
 def open_service() -> RagService:
@@ -70,20 +56,14 @@ def ingest(
     force: Annotated[bool, typer.Option(help="Re-index unchanged documents too")] = False,
 ) -> None:
     """Ingest a folder incrementally; bad files are named and skipped, the rest lands (exit 1 if any failed)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .config import get_rag_settings
+    from .platform.progress import progress_bar
 
     service = open_service()
-    columns = (TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeElapsedColumn())
     try:
-        with Progress(*columns, transient=True) as bar:
-            task = bar.add_task("ingest", total=None)
+        with progress_bar("ingest", "files") as advance:
             report = service.ingest_folder(
-                folder or get_rag_settings().corpus_dir,
-                prune=prune,
-                force=force,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                folder or get_rag_settings().corpus_dir, prune=prune, force=force, progress=advance
             )
     except FileNotFoundError as error:
         raise fail(str(error)) from error
@@ -106,11 +86,15 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="The question")],
     clearance: Annotated[
-        str, typer.Option(help=f"Ask as a caller with this clearance: {', '.join(CLEARANCES)}")
+        str, typer.Option(help="Ask as a caller with this clearance: public, internal, confidential, restricted")
     ] = "internal",
 ) -> None:
     """Ask one question from the command line and print the cited answer."""
     from .demo import show
+    from .platform.auth import CLEARANCES, Caller
+
+    if not question.strip():
+        raise fail('ask: the question is empty; pass it in quotes, e.g. ask "How do refunds work?"')
 
     if clearance not in CLEARANCES:
         raise fail(f"--clearance must be one of {', '.join(CLEARANCES)}")

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .. import PROJECT_SLUG
+from .. import ENV_PREFIX, PROJECT_SLUG
 from .errors import ConfigError
 from .gate.commands import add_gate_commands
-from .pattern import PatternHooks
-from .settings import get_settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported by the commands that need them: `--help` loads typer and nothing heavy
+    from .pattern import PatternHooks
     from .runtime import Runtime
 
 
@@ -32,14 +31,39 @@ def open_runtime() -> Runtime:
     """Build the runtime, turning configuration mistakes into one readable line."""
     try:
         from .runtime import Runtime  # imported when a command needs it: `--help` stays fast
+        from .settings import get_settings
 
         return Runtime.from_settings(get_settings())
     except (ConfigError, ValueError) as error:
         raise fail(str(error).splitlines()[0]) from error
 
 
+def log_to_file() -> None:
+    """Library warnings and log records (pypdf's "incorrect startxref", ...) go to var/logs/cli.log, not the terminal.
+
+    Commands print what the user needs; anything a dependency has to say is kept for whoever debugs it.
+    """
+    import logging
+    import os
+
+    folder = Path(os.environ.get(f"{ENV_PREFIX}DATA_DIR", "var")) / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / "cli.log", encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()  # a read-only checkout: drop them rather than print them
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    logging.captureWarnings(True)
+
+
 def build_cli(hooks: PatternHooks) -> typer.Typer:
     app = typer.Typer(name=PROJECT_SLUG, no_args_is_help=True, add_completion=False)
+
+    @app.callback()
+    def _every_command() -> None:
+        log_to_file()
+
     audit = typer.Typer(help="Inspect the hash-chained audit log.", no_args_is_help=True)
     cost = typer.Typer(help="Spend against the budget in governance.yml.", no_args_is_help=True)
     app.add_typer(audit, name="audit")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,8 +21,12 @@ from pydantic_settings import (
 
 from .. import ENV_PREFIX
 from .auth import ApiClient
+from .errors import ConfigError
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "test", "xxx", "placeholder"}
+
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 class Settings(BaseSettings):
@@ -108,4 +112,16 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings(Settings)
+
+
+def load_settings(kind: type[S]) -> S:
+    """`kind()` from the environment; a bad value is a ConfigError naming the variable and what it got."""
+    try:
+        return kind()
+    except ValidationError as error:
+        first = error.errors()[0]
+        if not first["loc"]:  # a check across fields: its message names the settings
+            raise ConfigError(first["msg"].removeprefix("Value error, ")) from error
+        name = (kind.model_config.get("env_prefix", "") + "__".join(map(str, first["loc"]))).upper()
+        raise ConfigError(f"{name}={first.get('input')}: {first['msg']}") from error

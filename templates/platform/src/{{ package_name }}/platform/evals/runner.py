@@ -134,8 +134,12 @@ def run_eval(
     *,
     workers: int = 4,
     model_graded: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
-    """Run every case of `datasets`; a case that raises is recorded as an error, never dropped."""
+    """Run every case of `datasets`; a case that raises is recorded as an error, never dropped.
+
+    `progress(done, total)` is called as cases finish (in dataset order), e.g. to draw a progress bar.
+    """
     cases = [case for dataset in datasets for case in dataset.cases]
     parts = config_parts(runtime.settings)
     spent_before = _spent_usd(runtime)
@@ -148,7 +152,11 @@ def run_eval(
             pool.submit(contextvars.copy_context().run, _run_case, runtime, predict, case, model_graded, threads)
             for case in cases
         ]
-        results = [future.result() for future in futures]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            if progress is not None:
+                progress(len(results), len(futures))
     duration = time.perf_counter() - started
     spent_after = _spent_usd(runtime)
     if spent_before is not None and spent_after is not None:

@@ -239,12 +239,20 @@ def run_shadow(
     replay: Path | None = None,
     workers: int = 4,
     runner: CandidateRunner | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Answer the same cases under the current and the candidate configuration; return the report."""
+    """Answer the same cases under the current and the candidate configuration; return the report.
+
+    `progress(done, 2)` is called after the reference run and after the candidate run.
+    """
     candidate = candidate or current_as_candidate()
     settings = runtime.settings
+    advance = progress or (lambda done, total: None)
+    advance(0, 2)
     reference = reference_document(runtime, predict, replay, workers)
+    advance(1, 2)
     candidate_doc = (runner or subprocess_runner(settings.project_root))(candidate, replay, workers)
+    advance(2, 2)
     evals = runtime.governance.evals
     comparison = compare_documents(reference, candidate_doc, evals.regression_tolerance, evals.thresholds)
     summary = ("fingerprint", "provider", "model", "prompts", "metrics", "errors", "duration_s")

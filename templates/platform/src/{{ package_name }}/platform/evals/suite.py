@@ -6,6 +6,7 @@ same thing everywhere: same datasets, same thresholds from `governance.yml`, sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,11 +83,12 @@ def run_suite(
     model_graded: bool = False,
     out_dir: Path | None = None,
     update_baseline: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SuiteResult:
     """Run the golden set, write `latest.{json,md,html}` and optionally accept it as the baseline."""
     if datasets is None:
         datasets = load_datasets(runtime.settings.path(runtime.settings.evals_dir) / "datasets", names)
-    run = run_eval(runtime, predict, datasets, workers=workers, model_graded=model_graded)
+    run = run_eval(runtime, predict, datasets, workers=workers, model_graded=model_graded, progress=progress)
     if update_baseline:
         write_baseline(baseline_path(runtime), run)
     document = document_for(runtime, run)

@@ -12,17 +12,26 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ... import PROJECT_SLUG
-from ..assets import policy_metadata
-from ..settings import Settings
-from .evidence import ControlResult, GateResult, build_result, write_bundle
-from .facts import collect_facts
-from .git import run_git
-from .policy import Decision, dump_input, evaluate, policy_files
-from .repo_facts import sha256_of
+if TYPE_CHECKING:  # the CLI imports this package for its commands: the gate's machinery loads when it runs
+    from ..settings import Settings
+    from .evidence import ControlResult, GateResult
+    from .policy import Decision
 
 __all__ = ["ControlResult", "Decision", "GateResult", "evidence_dir", "run_gate"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("ControlResult", "GateResult"):
+        from . import evidence
+
+        return getattr(evidence, name)
+    if name == "Decision":
+        from .policy import Decision
+
+        return Decision
+    raise AttributeError(name)
 
 
 def evidence_dir(settings: Settings) -> Path:
@@ -31,6 +40,14 @@ def evidence_dir(settings: Settings) -> Path:
 
 def run_gate(settings: Settings, *, out_dir: Path | None = None, today: date | None = None) -> GateResult:
     """Collect facts, evaluate the policies, apply waivers and write the evidence bundle."""
+    from ... import PROJECT_SLUG
+    from ..assets import policy_metadata
+    from .evidence import build_result, write_bundle
+    from .facts import collect_facts
+    from .git import run_git
+    from .policy import dump_input, evaluate, policy_files
+    from .repo_facts import sha256_of
+
     now = datetime.now(UTC)
     facts = collect_facts(settings, today=today or now.date())
     policies_dir = settings.path(settings.policies_dir)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..errors import ConfigError
-from ..pattern import PatternHooks
-from ..settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from ..evals import SuiteResult
+    from ..pattern import PatternHooks
     from ..runtime import Runtime
+    from ..settings import Settings
 
 Workers = Annotated[int, typer.Option(min=1, max=64, help="Cases answered in parallel")]
 
@@ -55,21 +55,24 @@ def add_gate_commands(
         """Run the golden eval set, compare with thresholds and the baseline, write JSON/Markdown/HTML."""
         from ..evals import run_suite
         from ..evals.datasets import load_replay
+        from ..progress import progress_bar
 
         runtime = open_runtime()
         try:
             runtime.settings = _pinned(runtime, pin or [])
             datasets = [load_replay(replay)] if replay else None
-            result = run_suite(
-                runtime,
-                hooks.predict,
-                datasets=datasets,
-                names=dataset or None,
-                workers=workers,
-                model_graded=model_graded,
-                out_dir=out,
-                update_baseline=update_baseline,
-            )
+            with progress_bar("eval", "cases") as advance:
+                result = run_suite(
+                    runtime,
+                    hooks.predict,
+                    datasets=datasets,
+                    names=dataset or None,
+                    workers=workers,
+                    model_graded=model_graded,
+                    out_dir=out,
+                    update_baseline=update_baseline,
+                    progress=advance,
+                )
         except ConfigError as error:
             raise fail(str(error)) from error
         finally:
@@ -90,11 +93,15 @@ def add_gate_commands(
     ) -> None:
         """Run a candidate configuration beside the current one; compare quality, latency and cost."""
         from ..evals.shadow import load_candidate, run_shadow, write_report
+        from ..progress import progress_bar
 
         runtime = open_runtime()
         try:
             chosen = load_candidate(candidate) if candidate else None
-            report = run_shadow(runtime, hooks.predict, candidate=chosen, replay=replay, workers=workers)
+            with progress_bar("shadow: reference, candidate", "runs") as advance:
+                report = run_shadow(
+                    runtime, hooks.predict, candidate=chosen, replay=replay, workers=workers, progress=advance
+                )
         except (ConfigError, ValueError) as error:
             raise fail(str(error).splitlines()[0]) from error
         finally:
@@ -117,16 +124,13 @@ def add_gate_commands(
         from . import run_gate
 
         try:
+            from ..settings import get_settings
+
             result = run_gate(get_settings(), out_dir=out)
         except ConfigError as error:
             raise fail(str(error)) from error
-        width = max((len(control.id) for control in result.controls), default=0)
-        for control in result.controls:
-            label = {"pass": "pass  ", "fail": "FAIL  ", "waived": "waived"}[control.status]
-            detail = "; ".join(control.messages) if control.status != "pass" else control.title
-            typer.echo(f"  {label} {control.id:<{width}}  {detail}")
-        for warning in result.warnings:
-            typer.echo(f"  warn   {warning['control']:<{width}}  {warning['message']}")
+        for line in control_lines(result.controls, result.warnings):
+            typer.echo(line)
         if result.failing:
             raise fail(f"gate failed at {result.tier} tier: {', '.join(c.id for c in result.failing)}")
         waived = [c.id for c in result.controls if c.status == "waived"]
@@ -151,6 +155,7 @@ def add_gate_commands(
     ) -> None:
         """Sign your review of the commit checked out now into docs/reviews/ (the high tier needs two owners)."""
         from ..governance import read_governance
+        from ..settings import get_settings
         from .git import run_git
         from .reviews import project_owners, write_review
 
@@ -213,3 +218,20 @@ def _print_eval(result: SuiteResult, update_baseline: bool) -> None:
     typer.echo(
         f"  thresholds {'met' if result.thresholds_met else 'MISSED'}; {baseline}; report {result.paths['html']}"
     )
+
+
+def control_lines(controls: list[Any], warnings: list[dict[str, str]]) -> list[str]:
+    """One line per control: FAIL, waived, warn (passed, with something to look at) or pass."""
+    warned: dict[str, list[str]] = {}
+    for warning in warnings:
+        warned.setdefault(warning["control"], []).append(warning["message"])
+    width = max((len(control.id) for control in controls), default=0)
+    lines = []
+    for control in controls:
+        notes = warned.pop(control.id, [])
+        status = "warn" if control.status == "pass" and notes else control.status
+        label = {"pass": "pass  ", "fail": "FAIL  ", "waived": "waived", "warn": "warn  "}[status]
+        detail = "; ".join(control.messages or notes) if status != "pass" else control.title
+        lines.append(f"  {label} {control.id:<{width}}  {detail}")
+    lines += [f"  warn   {name:<{width}}  {'; '.join(notes)}" for name, notes in warned.items()]
+    return lines

@@ -323,9 +323,12 @@ def parse_content(content: str, format: str, *, where: str) -> ParsedDocument:
     if format not in parsers:
         raise ParseError(f"{where}: format must be one of {', '.join(parsers)}")
     try:
-        return parsers[format](content, where=where)
+        parsed = parsers[format](content, where=where)
     except MetadataError as error:
         raise ParseError(str(error)) from error
+    if not parsed.text.strip():  # an empty document would match every other empty one as a "duplicate"
+        raise ParseError(f"{where}: no text to index (the file is empty or holds only metadata)")
+    return parsed
 
 
 def parse_file(path: Path, *, where: str) -> ParsedDocument:

@@ -6,13 +6,18 @@ the API layer speak the same language and a test can build them by hand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from ...auth import CLEARANCES
 
 CLEARANCE_RANK = {name: rank for rank, name in enumerate(CLEARANCES)}
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,23 @@ class DocumentRecord:
     fingerprint: str
     chunk_count: int
     ingested_at: str
+
+    def to_row(
+        self, *, day: Callable[[date | None], Any] = _same, uses: Callable[[tuple[str, ...]], Any] = list
+    ) -> tuple:
+        """Every column in the order stores write and select them; `day` and `uses` encode the store's way."""
+        return (
+            *(self.id, self.title, self.source, self.owner, self.classification),
+            *(day(self.effective_date), day(self.updated_date), uses(self.permissible_use)),
+            *(self.format, self.origin, self.content_hash, self.fingerprint, self.chunk_count, self.ingested_at),
+        )
+
+    @classmethod
+    def from_row(
+        cls, row: Sequence, *, day: Callable[[Any], date | None] = _same, uses: Callable = tuple
+    ) -> DocumentRecord:
+        """The twin of `to_row`: `day` and `uses` decode what the store wrote."""
+        return cls(*row[:5], day(row[5]), day(row[6]), uses(row[7]), *row[8:14])
 
 
 @dataclass(frozen=True)

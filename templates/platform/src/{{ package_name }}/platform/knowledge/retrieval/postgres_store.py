@@ -136,22 +136,7 @@ class PostgresChunkStore:
             self._execute(
                 f"INSERT INTO {{schema}}.documents ({_DOCUMENT_COLUMNS}) VALUES "
                 "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    document.id,
-                    document.title,
-                    document.source,
-                    document.owner,
-                    document.classification,
-                    document.effective_date,
-                    document.updated_date,
-                    list(document.permissible_use),
-                    document.format,
-                    document.origin,
-                    document.content_hash,
-                    document.fingerprint,
-                    document.chunk_count,
-                    document.ingested_at,
-                ),
+                document.to_row(),
             )
             if chunks:
                 cursor = self._connection().cursor()
@@ -261,4 +246,4 @@ def _chunk(row: Sequence) -> ChunkRecord:
 
 
 def _document(row: Sequence) -> DocumentRecord:
-    return DocumentRecord(*row[:7], tuple(row[7]), *row[8:])
+    return DocumentRecord.from_row(row)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...schema_migrations import Migration, migrate_sqlite
+from ...sqlite_db import immediate_transaction
 from .analysis import code_terms, search_terms
 from .bm25 import is_rank_safe, plan_query
 from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter, listed
@@ -158,15 +159,9 @@ class SqliteChunkStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        connection = self._connection()
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate_transaction(self._connection()) as connection:
             yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_version'")
-        connection.execute("COMMIT")
+            connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_version'")
 
     def replace_document(self, document: DocumentRecord, chunks: Sequence[ChunkRecord]) -> None:
         with self._write() as connection:
@@ -174,22 +169,7 @@ class SqliteChunkStore:
             connection.execute("DELETE FROM documents WHERE id = ?", (document.id,))
             connection.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    document.id,
-                    document.title,
-                    document.source,
-                    document.owner,
-                    document.classification,
-                    _iso(document.effective_date),
-                    document.updated_date.isoformat(),
-                    json.dumps(list(document.permissible_use)),
-                    document.format,
-                    document.origin,
-                    document.content_hash,
-                    document.fingerprint,
-                    document.chunk_count,
-                    document.ingested_at,
-                ),
+                document.to_row(day=_iso, uses=lambda uses: json.dumps(list(uses))),
             )
             connection.executemany(
                 "INSERT INTO chunks(id, document_id, ordinal, heading, text, start_offset, end_offset, "
@@ -455,8 +435,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
     if "codes" in columns and (not fts_columns or "codes" in fts_columns):
         connection.executescript(FTS)
         return
-    connection.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate_transaction(connection):
         if "codes" not in columns:
             connection.execute("ALTER TABLE chunks ADD COLUMN codes TEXT NOT NULL DEFAULT ''")
         rows = connection.execute("SELECT rowid, heading, text FROM chunks").fetchall()
@@ -467,10 +446,6 @@ def _migrate(connection: sqlite3.Connection) -> None:
         for statement in ("DROP TRIGGER IF EXISTS chunks_fts_insert", "DROP TRIGGER IF EXISTS chunks_fts_delete"):
             connection.execute(statement)
         connection.execute("DROP TABLE IF EXISTS chunks_fts")
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     connection.executescript(FTS)
     connection.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
 
@@ -508,19 +483,8 @@ def _chunk(row: Sequence) -> ChunkRecord:
 
 
 def _document(row: Sequence) -> DocumentRecord:
-    return DocumentRecord(
-        id=row[0],
-        title=row[1],
-        source=row[2],
-        owner=row[3],
-        classification=row[4],
-        effective_date=date.fromisoformat(row[5]) if row[5] else None,
-        updated_date=date.fromisoformat(row[6]),
-        permissible_use=tuple(json.loads(row[7])),
-        format=row[8],
-        origin=row[9],
-        content_hash=row[10],
-        fingerprint=row[11],
-        chunk_count=row[12],
-        ingested_at=row[13],
-    )
+    return DocumentRecord.from_row(row, day=_date, uses=lambda text: tuple(json.loads(text)))
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
