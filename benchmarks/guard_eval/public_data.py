@@ -16,6 +16,14 @@ Sources (benchmark-only dependencies; see benchmarks/requirements-guards*.txt):
 - `pyrit` (Microsoft): jailbreak templates, the prompt-security "steal system prompt" seeds;
 - `hermes-jailbench`, `nullsec-promptinject`, `jailbreak-corpus-mini-py`: small attack libraries
   (authority claims, HTML-comment injections, multilingual extraction);
+- `promptwl`: a red-team wordlist (MIT): authority-impersonation and persona-override phrases, and
+  core injection phrases translated into ar, de, es, fr, hi, it, ja, pt, ru, zh;
+- `vigia`: Iberian-language attacks (MIT): its human-written Spanish seeds for role impersonation,
+  social engineering, compound jailbreaks and system-prompt extraction, and their Catalan, Galician
+  and Basque translations (its code-switching mutations are left out: several are the generating
+  model's own refusals, not attacks; its data-access requests are not a text guard's job);
+- `cilada-redteam`: Brazilian-Portuguese attacks on shop and fintech agents (MIT): its prompt-injection
+  category and its two false-authority attacks (a multi-turn attack is its turns joined, one per line);
 - `django`: its UI translations (.po) in the twelve languages, as benign multilingual text.
 """
 
@@ -50,9 +58,11 @@ def package_dir(name: str) -> Path:
 def _attack(text: str, source: str, family: str, *, group: str = "", lang: str = "en", channel: str = "request"):
     """An attack sample; any attack not in English counts for the multilingual family of its language."""
     lang = lang or "en"
+    kind = family
     if lang != "en":
         family = "multilingual" if lang in REQUIRED_LANGUAGES else "multilingual_other"
-    return Sample(text.strip(), source, family=family, group=group or text.strip(), lang=lang, channel=channel)
+    text = text.strip()
+    return Sample(text, source, family=family, group=group or text, lang=lang, channel=channel, kind=kind)
 
 
 def _pick(key: str, options: list) -> object:
@@ -167,6 +177,70 @@ def corpus_mini() -> list[Sample]:
         for row in rows
         if row["category"] in _MINI_FAMILY
     ]
+
+
+# --------------------------------------------------------------------------- promptwl, vigia, cilada
+_PROMPTWL_FAMILY = {"authority-impersonation.txt": "persona_authority", "persona-override.txt": "jailbreak_persona"}
+_PROMPTWL_INJECTION = "goal_hijacking"  # its multilingual files translate its core override/jailbreak phrases
+
+
+def promptwl() -> list[Sample]:
+    root = package_dir("promptwl") / "wordlists"
+    samples = []
+    paths = [root / "jailbreak" / name for name in _PROMPTWL_FAMILY] + sorted((root / "multilingual").glob("*.txt"))
+    for path in paths:
+        family = _PROMPTWL_FAMILY.get(path.name, _PROMPTWL_INJECTION)
+        lang = path.stem if path.parent.name == "multilingual" else "en"
+        lines = [line for line in path.read_text("utf-8").splitlines() if line.strip() and not line.startswith("#")]
+        for index, line in enumerate(lines):
+            # Every language file translates the same phrases in the same order: one phrase, one group.
+            group = f"promptwl:multilingual:{index}" if lang != "en" else ""
+            samples.append(_attack(line, f"promptwl:{path.parent.name}", family, group=group, lang=lang))
+    return samples
+
+
+_VIGIA_FAMILY = {
+    "V06_role_impersonation": "persona_authority",
+    "V11_social_engineering": "persona_authority",
+    "V16_compound_jailbreak": "jailbreak_persona",
+    "V12_training_data_extraction": "extraction",
+    "V04_inverse_negation": "extraction",
+}
+_VIGIA_TRANSLATIONS = {None: None, "catalan": "ca", "gallego": "gl", "euskera": "eu"}
+
+
+def vigia() -> list[Sample]:
+    rows = json.loads((package_dir("vigia") / "corpus" / "seeds" / "seeds_validated.json").read_text("utf-8"))
+    samples = []
+    for row in rows:
+        strategy = row.get("mutation_strategy")
+        if row["vector"] not in _VIGIA_FAMILY or strategy not in _VIGIA_TRANSLATIONS:
+            continue
+        lang = _VIGIA_TRANSLATIONS[strategy] or row["language"].split("-")[0]
+        group = f"vigia:{row.get('parent_id') or row['id']}"  # a seed and its translations share a split
+        samples.append(_attack(row["prompt"], "vigia", _VIGIA_FAMILY[row["vector"]], group=group, lang=lang))
+    return samples
+
+
+_CILADA_FAMILY = {
+    "injecao-audio-transcrito": "goal_hijacking",
+    "vazamento-system-prompt": "extraction",
+    "injecao-via-dado-de-pedido": "goal_hijacking",
+    "papel-alternativo-dan": "jailbreak_persona",
+    "autoridade-falsa-gerente": "persona_authority",
+    "troca-de-chave-pix": "persona_authority",
+}
+
+
+def cilada() -> list[Sample]:
+    samples = []
+    for path in sorted((package_dir("cilada") / "attacks").rglob("*.yaml")):
+        for attack in (yaml.safe_load(path.read_text("utf-8")) or {}).get("ataques", []):
+            family = _CILADA_FAMILY.get(attack["id"])
+            if family:
+                text = "\n".join(attack["turnos"])
+                samples.append(_attack(text, "cilada-redteam", family, group=f"cilada:{attack['id']}", lang="pt"))
+    return samples
 
 
 # --------------------------------------------------------------------------- spikee

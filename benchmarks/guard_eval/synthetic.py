@@ -27,6 +27,7 @@ class Sample:
     group: str = ""  # split key: samples from one template or payload share it (default: the text)
     lang: str = "en"
     channel: str = "request"  # "request": scanned as a user request; "document": as retrieved context
+    kind: str = ""  # the source's attack kind before language moved it to a multilingual family ("" = family)
 
 
 # --------------------------------------------------------------------------- PII
