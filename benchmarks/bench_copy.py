@@ -42,7 +42,9 @@ def clone(source: Path, folder: Path) -> Path:
 def copy_once(template: Path, data: list[str]) -> float:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     with tempfile.TemporaryDirectory() as out:
-        args = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", "--vcs-ref", "HEAD"]
+        args = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--quiet"]
+        if (template / ".git").exists():  # a git template: copy its checked-out state, tags or not
+            args += ["--vcs-ref", "HEAD"]
         for item in data:
             args += ["--data", item]
         start = time.perf_counter()

@@ -9,12 +9,17 @@ from paved_roads.generate import generate
 from paved_roads.project_env import ProjectEnv
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[ProjectEnv, str, str]:
-    folder = generate(tmp_path_factory.mktemp("bad-config") / "project", data={"pattern": "copilot-evidence"})
+def installed_project(tmp_path_factory: pytest.TempPathFactory, pattern: str) -> tuple[ProjectEnv, str, str]:
+    """An installed project of `pattern`, its CLI name and its settings' environment prefix."""
+    folder = generate(tmp_path_factory.mktemp(f"bad-config-{pattern}") / "project", data={"pattern": pattern})
     answers = answers_of(folder)
     prefix = answers["project_slug"].upper().replace("-", "_") + "_"
     return installed(folder), answers["project_slug"], prefix
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[ProjectEnv, str, str]:
+    return installed_project(tmp_path_factory, "copilot-evidence")
 
 
 def check(env: ProjectEnv, slug: str, **variables: str):
@@ -72,10 +77,7 @@ def test_serve_refuses_to_start_on_bad_configuration(project) -> None:
 
 @pytest.fixture(scope="module")
 def rag_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[ProjectEnv, str, str]:
-    folder = generate(tmp_path_factory.mktemp("bad-config-rag") / "project", data={"pattern": "rag-service"})
-    answers = answers_of(folder)
-    prefix = answers["project_slug"].upper().replace("-", "_") + "_"
-    return installed(folder), answers["project_slug"], prefix
+    return installed_project(tmp_path_factory, "rag-service")
 
 
 def test_a_bad_pattern_setting_names_the_variable(rag_project) -> None:

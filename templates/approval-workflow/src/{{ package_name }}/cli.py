@@ -24,15 +24,7 @@ def open_stores(runtime: Runtime) -> None:
     ReviewerSessions(service.store, service.clock)
 
 
-app = build_cli(
-    PatternHooks.lazy(
-        __package__,
-        create_app="api.main:create_app",
-        predict="evaluation:predict",
-        demo="demo:demo",
-        open_stores=open_stores,
-    )
-)
+app = build_cli(PatternHooks.lazy(__package__, open_stores=open_stores))
 
 
 def open_service() -> ProposalService:

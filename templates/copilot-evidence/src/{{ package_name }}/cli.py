@@ -28,15 +28,7 @@ def open_stores(runtime: Runtime) -> None:
     CopilotService.from_runtime(runtime)
 
 
-app = build_cli(
-    PatternHooks.lazy(
-        __package__,
-        create_app="api.main:create_app",
-        predict="evaluation:predict",
-        demo="demo:demo",
-        open_stores=open_stores,
-    )
-)
+app = build_cli(PatternHooks.lazy(__package__, open_stores=open_stores))
 sources = typer.Typer(help="Register and list library documents.", no_args_is_help=True)
 brief_app = typer.Typer(help="Import and show briefs (the requirements a draft answers).", no_args_is_help=True)
 app.add_typer(sources, name="sources")

@@ -27,15 +27,7 @@ def open_stores(runtime: Runtime) -> None:
     RagService.from_runtime(runtime).close()
 
 
-app = build_cli(
-    PatternHooks.lazy(
-        __package__,
-        create_app="api.main:create_app",
-        predict="evaluation:predict",
-        demo="demo:demo",
-        open_stores=open_stores,
-    )
-)
+app = build_cli(PatternHooks.lazy(__package__, open_stores=open_stores))
 
 
 def open_service() -> RagService:
@@ -90,11 +82,10 @@ def ask(
     ] = "internal",
 ) -> None:
     """Ask one question from the command line and print the cited answer."""
+    if not question.strip():  # before anything loads: a typo costs nothing
+        raise fail('ask: the question is empty; pass it in quotes, e.g. ask "How do refunds work?"')
     from .demo import show
     from .platform.auth import CLEARANCES, Caller
-
-    if not question.strip():
-        raise fail('ask: the question is empty; pass it in quotes, e.g. ask "How do refunds work?"')
 
     if clearance not in CLEARANCES:
         raise fail(f"--clearance must be one of {', '.join(CLEARANCES)}")

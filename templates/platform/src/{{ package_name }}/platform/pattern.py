@@ -34,12 +34,12 @@ class PatternHooks:
         cls,
         package: str,
         *,
-        create_app: str,
-        predict: str,
-        demo: str,
+        create_app: str = "api.main:create_app",
+        predict: str = "evaluation:predict",
+        demo: str = "demo:demo",
         open_stores: Callable[[Runtime], None] | None = None,
     ) -> PatternHooks:
-        """Hooks named `module:function` under `package`, imported on first call.
+        """Hooks named `module:function` under `package`, imported on first call (defaults: every pattern's layout).
 
         The CLI is built from the hooks, so naming them instead of importing them keeps `--help`
         and every command that does not need the web stack or the predictor fast.
