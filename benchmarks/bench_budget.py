@@ -8,6 +8,7 @@ links to it), so no project has to be rendered. Writes benchmarks/results/budget
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -36,8 +37,23 @@ def make_guard(budget, governance, path: Path):
     return budget.BudgetGuard(limits, budget.CostLedger(path), budget.Pricing.load(PRICING_FILE))
 
 
+class Message:
+    def __init__(self, role: str, content: str) -> None:
+        self.role, self.content = role, content
+
+
+# A retrieval-style prompt (~3,200 characters): the bound is computed on every call, as the runtime does.
+PROMPT = [
+    Message("system", "Answer from the sources only and cite them as [S1]. " * 4),
+    Message(
+        "user", "\n".join(f"[S{n}] The refund policy allows returns within 30 days of delivery." for n in range(40))
+    ),
+]
+
+
 def round_trip(guard, feature: str) -> None:
-    held = guard.reserve(feature=feature, model="gpt-4o-mini", input_tokens=800, max_output_tokens=512)
+    bound = sys.modules[type(guard).__module__].input_token_bound(PROMPT)  # the guard module's own bound
+    held = guard.reserve(feature=feature, model="gpt-4o-mini", input_tokens=bound, max_output_tokens=512)
     guard.settle(held, input_tokens=800, output_tokens=200)
 
 
@@ -86,6 +102,26 @@ def bench_threads(make, threads: int, per_thread: int, *, shared: bool) -> tuple
     return result, f"{threads} threads x {per_thread:,}, {how}; p99 {p99:.1f} ms, max {worst:.1f} ms"
 
 
+def bench_busy(budget, governance, path: Path, calls: int) -> tuple[str, str]:
+    """A burst: reservations in flight fill the limit, so each further reserve is refused as busy (429)."""
+    limits = governance.Budget(monthly_usd=20.0, daily_usd=1.0)
+    guard = budget.BudgetGuard(limits, budget.CostLedger(path), budget.Pricing.load(PRICING_FILE))
+    while True:
+        try:
+            guard.reserve(feature="answer", model="gpt-4o", input_tokens=10_000, max_output_tokens=10_000)
+        except budget.BudgetExceeded as error:
+            assert error.retry_after_s is not None
+            break
+    latencies = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        with contextlib.suppress(budget.BudgetExceeded):
+            guard.reserve(feature="answer", model="gpt-4o", input_tokens=10_000, max_output_tokens=10_000)
+        latencies.append(time.perf_counter() - start)
+    p50 = statistics.median(latencies) * 1000
+    return f"{calls / sum(latencies):,.0f} refusals/s", f"{calls:,} refused reserves; p50 {p50:.2f} ms each"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=4_000, help="reserve + settle round trips per measurement")
@@ -103,13 +139,15 @@ def main() -> None:
                 lambda p=path: make_guard(budget, governance, p), 8, args.calls // 8, shared=shared
             )
             rows.append(("reserve + settle, 8 threads", value, how))
+        rows.append(("burst refused as busy (429)", *bench_busy(budget, governance, workdir / "busy.db", args.calls)))
 
     machine = f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, {sys.platform}"
     lines = [
         "# Cost budget benchmark",
         "",
         f"Machine: {machine}. SQLite ledger in WAL mode, synchronous=NORMAL.",
-        "One call = `reserve` (BEGIN IMMEDIATE: expire stale, read totals + open reservations, insert)",
+        "One call = the input bound (`input_token_bound`: UTF-8 bytes of a ~3,200-character prompt)",
+        "+ `reserve` (BEGIN IMMEDIATE: expire stale, read totals + open reservations, insert)",
         "+ `settle` (BEGIN IMMEDIATE: insert spend, update hour/day/month totals) + the anomaly read.",
         "",
         "| measurement | result | how |",
