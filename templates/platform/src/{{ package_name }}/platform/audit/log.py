@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -42,6 +43,8 @@ from ..schema_migrations import Migration, migrate_sqlite
 from ..sqlite_db import immediate_transaction
 from .checkpoint import Checkpoint, append_checkpoint, signature_problem, signed
 from .keys import KEY_FILE, KEYED_HASH, ContentHasher, hmac_pads, key_id, load_or_create_key, read_key
+
+log = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 MAX_FIELD_CHARS = 256  # metadata fits; a pasted prompt or document does not
@@ -246,9 +249,15 @@ class AuditLog:
             self._conn = None
 
     def _write_checkpoint(self, seq: int, hash_: str) -> None:
+        """Best effort: the records are committed already, so a full disk here must not fail the append."""
         assert self._checkpoint_file is not None
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        append_checkpoint(self._checkpoint_file, signed(self._checkpoint_key(create=True) or b"", seq, hash_, now))
+        try:
+            checkpoint = signed(self._checkpoint_key(create=True) or b"", seq, hash_, now)
+            append_checkpoint(self._checkpoint_file, checkpoint)
+        except (OSError, ValueError) as error:
+            log.warning("audit checkpoint of record %d not written to %s: %s", seq, self._checkpoint_file, error)
+            return
         self._unchecked = 0
 
     # -- reading -------------------------------------------------------------------------------
