@@ -113,6 +113,35 @@ def bench_hashing(audit, workdir: Path, count: int = 200_000) -> tuple[str, str]
     )
 
 
+def bench_overhead(audit, workdir: Path, blocks: int = 30, per_block: int = 400) -> tuple[str, str]:
+    """What keyed hashing and checkpoints add to an append, measured side by side so load cancels out.
+
+    Alternating blocks of appends (durability=normal) to two logs: one hashing the input with the
+    project key and checkpointing every 1,000 records, one storing a precomputed hash, no checkpoints.
+    """
+    bare = audit.AuditLog(workdir / "bare.sqlite3", durability="normal")
+    full = audit.AuditLog(
+        workdir / "full.sqlite3", durability="normal", checkpoint_file=workdir / "full.checkpoints.jsonl"
+    )
+    constant = full.hash_text("precomputed")
+    question = "Refund order 1234 to the card ending 4242, and tell me when it arrives. " * 3
+    ratios, rates = [], {"bare": [], "full": []}
+    for block in range(blocks):
+        measured = {}
+        for name in ("bare", "full") if block % 2 else ("full", "bare"):
+            log = bare if name == "bare" else full
+            start = time.perf_counter()
+            for index in range(per_block):
+                digest = constant if name == "bare" else log.hash_text(f"{question}{index}")
+                log.append(actor="svc", action="answer.complete", decision="answered", input_hash=digest)
+            measured[name] = per_block / (time.perf_counter() - start)
+            rates[name].append(measured[name])
+        ratios.append(measured["full"] / measured["bare"])
+    full_rate, bare_rate = statistics.median(rates["full"]), statistics.median(rates["bare"])
+    value = f"{full_rate:,.0f} vs {bare_rate:,.0f} records/s ({statistics.median(ratios):.2f}x)"
+    return value, f"durability=normal, median of {blocks} alternating blocks of {per_block:,}; ratio = median of pairs"
+
+
 def generate(audit, path: Path, count: int, key: bytes | None) -> float:
     log = audit.AuditLog(path, hmac_key=key)
     start = time.perf_counter()
@@ -185,10 +214,10 @@ def main() -> None:
             result = audit.AuditLog(path, hmac_key=key).verify(checkpoints=checkpoints)
             seconds = time.perf_counter() - start
             assert result.ok and result.records == args.records, result
-            rows.append(
-                (f"verify against checkpoints, {label}", f"{seconds:.2f} s", f"{len(checkpoints):,} signed checkpoints")
-            )
+            how = f"{args.records:,} records, {len(checkpoints):,} signed checkpoints"
+            rows.append((f"verify against checkpoints, {label}", f"{seconds:.2f} s", how))
         rows.append(("hash_text: HMAC-SHA-256 (keyed) vs SHA-256 (plain)", *bench_hashing(audit, workdir)))
+        rows.append(("append with keyed hash + checkpoints vs without", *bench_overhead(audit, workdir)))
 
     python = f"{platform.python_implementation()} {platform.python_version()}"
     machine = f"{python}, {os.cpu_count()} cores, load average {load} at start"
@@ -207,6 +236,10 @@ def main() -> None:
         "durability=full fsyncs every commit (survives power loss); durability=normal fsyncs at WAL",
         "checkpoints only (survives a process crash; the last commits may be lost on power loss).",
         "Neither mode can tear a record or fork the chain.",
+        "",
+        "Keyed hashing (HMAC-SHA-256 under the project key instead of plain SHA-256) and a checkpoint every",
+        "1,000 records cost about a microsecond per hash and one line per 1,000 records: the last row",
+        "compares appends with and without both in alternating blocks, so machine load cancels out.",
     ]
     write_report(RESULTS, "\n".join(lines))
 
