@@ -27,6 +27,7 @@ PATTERNS = ("rag-service", "approval-workflow", "copilot-evidence")
 
 
 def trivial_template(folder: Path) -> Path:
+    folder.mkdir()
     (folder / "copier.yml").write_text("name:\n  type: str\n  default: demo\n")
     (folder / "README.md.jinja").write_text("# {{ name }}\n")
     return folder
@@ -59,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         templates: dict[str, tuple[Path, list[str]]] = {
-            "trivial one-file template": (trivial_template(Path(folder)), []),
+            "trivial one-file template": (trivial_template(Path(folder) / "trivial"), []),
         }
         if args.copier_uv:
             uv = clone(args.copier_uv, Path(folder))

@@ -60,6 +60,10 @@ def main() -> None:
             project = generate(Path(folder) / pattern, data={"pattern": pattern})
             env = ProjectEnv(project)
             env.install()
+            # uv installs without bytecode (and this machine sets PYTHONDONTWRITEBYTECODE); pip, which `make setup`
+            # uses, compiles it at install. Time what users run.
+            compile_all = [str(env.bin / "python"), "-m", "compileall", "-q", str(env.venv), str(project / "src")]
+            subprocess.run(compile_all, capture_output=True, check=False)
             slug = pattern  # the default project slug is the pattern name
             python = env.bin / "python"
             commands[f"{pattern}: --help"] = ([str(env.bin / slug), "--help"], project)
@@ -69,6 +73,7 @@ def main() -> None:
                 commands[f'{pattern}: ask "" (refused)'] = ([str(env.bin / slug), "ask", ""], project)
         bare = Path(folder) / "bare.py"
         bare.write_text(BARE_APP)
+        subprocess.run([str(python), "-m", "compileall", "-q", str(bare)], capture_output=True)
         commands["bare Typer app: --help"] = ([str(python), str(bare), "--help"], Path(folder))
         for command, cwd in commands.values():  # warm the file cache once
             seconds(command, cwd)
