@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 K8S_VERSION = "v1.37.0"
 ATTRIBUTION = (
@@ -45,6 +46,49 @@ class LibraryDocument:
             body.append(f"<h2>{escape(name)}</h2><p>{escape(text)}</p>")
         head = f"<head><title>{escape(self.title)}</title></head>"
         return f"<!doctype html><html>{head}<body>{''.join(body)}</body></html>"
+
+    def write(self, folder: Path, suffix: str, version: str = K8S_VERSION) -> Path:
+        """This document as `<id><suffix>`: .md, .html, .pdf (fpdf2) or .docx (python-docx)."""
+        path = folder / f"{self.id}{suffix}"
+        if suffix == ".md":
+            path.write_text(self.markdown(version), encoding="utf-8")
+        elif suffix == ".html":
+            path.write_text(self.html(version), encoding="utf-8")
+        elif suffix == ".docx":
+            from docx import Document
+
+            document = Document()
+            document.core_properties.title = self.title
+            document.add_heading(self.title, level=1)
+            document.add_paragraph(ATTRIBUTION.format(version=version))
+            document.add_paragraph(self.description)
+            for name, text in self.fields:
+                document.add_heading(name, level=2)
+                document.add_paragraph(text)
+            document.save(path)
+        elif suffix == ".pdf":
+            from fpdf import FPDF
+
+            pdf = FPDF()
+            pdf.set_title(self.title)
+            pdf.add_page()
+            pdf.set_font("Helvetica", size=10)
+            width = pdf.w - pdf.l_margin - pdf.r_margin
+            for paragraph in [self.title, ATTRIBUTION.format(version=version), self.description]:
+                pdf.multi_cell(width, 5, _latin1(paragraph))
+                pdf.ln(2)
+            for name, text in self.fields:
+                pdf.multi_cell(width, 5, _latin1(f"{name}: {text}"))
+                pdf.ln(2)
+            pdf.output(str(path))
+        else:
+            raise ValueError(f"unsupported suffix {suffix}")
+        return path
+
+
+def _latin1(text: str) -> str:
+    """The PDF core fonts are Latin-1: anything else becomes '?'."""
+    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def _definitions(version: str) -> dict:

@@ -35,6 +35,11 @@ app.add_typer(sources, name="sources")
 app.add_typer(brief_app, name="brief")
 
 
+def close(service: CopilotService) -> None:
+    service.close()
+    service.runtime.close()
+
+
 def open_service() -> CopilotService:
     from .service import CopilotService
 
@@ -46,36 +51,29 @@ def open_service() -> CopilotService:
 
 @sources.command("add")
 def add_source(
-    paths: Annotated[list[Path], typer.Argument(exists=True, help="UTF-8 text or Markdown files, or folders of them")],
-    source_id: Annotated[
-        str | None, typer.Option("--id", help="Source id for a single file (default: file name)")
-    ] = None,
+    paths: Annotated[list[Path], typer.Argument(exists=True, help="PDF, DOCX, Markdown, HTML or text files, or folders")],
     classification: Annotated[str, typer.Option(help="public, internal, confidential or restricted")] = "internal",
 ) -> None:
-    """Register documents (a changed file becomes a new version; drafts citing the old one turn stale)."""
+    """Register documents under their file names (a changed file becomes a new version; drafts citing the
+    old one turn stale)."""
+    from .platform.knowledge.ingest.parsers import FORMATS
+    from .records import CLASSIFICATIONS
+
+    if classification not in CLASSIFICATIONS:
+        raise fail(f"--classification: {classification!r} is not one of {', '.join(CLASSIFICATIONS)}")
     files = [p for path in paths for p in (sorted(path.rglob("*")) if path.is_dir() else [path]) if p.is_file()]
-    if source_id and len(files) != 1:
-        raise fail("--id: give exactly one file with --id")
     service = open_service()
     try:
         for file in files:
-            if file.suffix.lower() not in (".md", ".markdown", ".txt"):
-                typer.echo(f"skipped: {file} (only text and Markdown until the knowledge service reads other formats)")
+            if file.suffix.lower() not in FORMATS:
+                typer.echo(f"skipped: {file} (not one of {', '.join(sorted(FORMATS))})")
                 continue
-            from .schemas import SourceCreate
-
-            body = SourceCreate(
-                id=source_id or file.stem,
-                title=file.stem.replace("-", " "),
-                text=file.read_text(encoding="utf-8"),
-                classification=classification,
-            )
-            source, created = service.register_source(body, actor=CLI_ACTOR)
+            source, created = service.register_file(file, classification=classification, actor=CLI_ACTOR)
             typer.echo(f"{'registered' if created else 'unchanged'}: {source.id} ({len(source.text)} chars)")
-    except (ApiError, ValueError) as error:
-        raise fail(getattr(error, "detail", str(error).splitlines()[0])) from error
+    except ApiError as error:
+        raise fail(error.detail) from error
     finally:
-        service.runtime.close()
+        close(service)
 
 
 @sources.command("list")
@@ -84,7 +82,7 @@ def list_sources() -> None:
     service = open_service()
     for source in service.sources():
         typer.echo(f"{source.id}  {source.version[:12]}  {len(source.text):>7} chars  {source.title}")
-    service.runtime.close()
+    close(service)
 
 
 @brief_app.command("import")
@@ -102,7 +100,7 @@ def import_brief(
     except ApiError as error:
         raise fail(error.detail) from error
     finally:
-        service.runtime.close()
+        close(service)
     typer.echo(f"brief {brief.id}: {brief.title} ({len(brief.requirements)} requirements)")
     for requirement in brief.requirements:
         typer.echo(f"  {requirement.id}: {requirement.text}")
@@ -129,7 +127,7 @@ def draft(
     except Refused as error:
         raise fail(f"{error.control}: {error.reason}") from error
     finally:
-        service.runtime.close()
+        close(service)
 
 
 @app.command()
@@ -151,7 +149,7 @@ def export(
     except ApiError as error:
         raise fail(error.detail) from error
     finally:
-        service.runtime.close()
+        close(service)
     if isinstance(exported, dict):
         exported = json.dumps(exported, indent=2)
     if output is not None:
@@ -170,7 +168,7 @@ def verify(draft_id: str) -> None:
     except ApiError as error:
         raise fail(error.detail) from error
     finally:
-        service.runtime.close()
+        close(service)
     stale = [claim.id for claim in checked.claims if claim.status == "stale"]
     typer.echo(f"draft {draft_id}: {checked.status}; stale claims: {', '.join(stale) or 'none'}")
     if stale:

@@ -19,17 +19,15 @@ def say(text: str = "") -> None:
     typer.echo(text)
 
 
-def register_library(service: CopilotService, folder: Path, *, actor: str) -> int:
-    """Register every Markdown document of a folder under its file name; returns how many."""
-    count = 0
-    for path in sorted(folder.glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        title = text.splitlines()[0].lstrip("# ").strip() if text.strip() else path.stem
-        service.register_source(
-            SourceCreate(id=path.stem, title=title, text=text, classification="public"), actor=actor
-        )
-        count += 1
-    return count
+def register_library(service: CopilotService, folder: Path, *, actor: str) -> dict[str, int]:
+    """Register every document of a folder under its file name; returns how many of each format."""
+    formats: dict[str, int] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            service.register_file(path, classification="public", actor=actor)
+            kind = path.suffix.lstrip(".")
+            formats[kind] = formats.get(kind, 0) + 1
+    return formats
 
 
 def demo(runtime: Runtime) -> None:
@@ -39,8 +37,9 @@ def demo(runtime: Runtime) -> None:
         leftover.unlink()
     service = CopilotService.from_runtime(runtime, db_path=folder / "evidence.sqlite3")
     sample = settings.path(SAMPLE)
-    count = register_library(service, sample / "library", actor=ACTOR)
-    say(f"1. Library: {count} documents from sample/library (Kubernetes API reference, Apache-2.0; see sample/NOTICE).")
+    formats = register_library(service, sample / "library", actor=ACTOR)
+    counts = ", ".join(f"{n} {kind.upper()}" for kind, n in sorted(formats.items()))
+    say(f"1. Library: {counts} from sample/library (Kubernetes API reference, Apache-2.0; see sample/NOTICE).")
     brief = service.import_brief((sample / "brief.md").read_bytes(), "text/markdown", title="", actor=ACTOR)
     say(f"2. Brief: {brief.title} ({len(brief.requirements)} requirements, ids {brief.requirements[0].id}..)")
 
@@ -62,13 +61,14 @@ def demo(runtime: Runtime) -> None:
         service.review_claim(draft.id, first.id, ClaimReview(action="accept"), actor=REVIEWER)
         say(f"4. {REVIEWER} accepted {first.id}; the ledger now holds {len(service.ledger_events(draft.id))} events.")
         cited = first.evidence[0].source_id
-        changed = service.source(cited).text.replace("Defaults to", "Default is", 1) + "\n\nRevised.\n"
-        service.register_source(SourceCreate(id=cited, title=cited, text=changed, classification="public"), actor=ACTOR)
+        changed = service.source(cited).text + "\n\nRevised in a later release."
+        service.register_source(SourceCreate(id=cited, title=cited, text=changed, format="text"), actor=ACTOR)
         stale = [claim.id for claim in service.get_draft(draft.id).claims if claim.status == "stale"]
         say(f"5. {cited} got a new version: claims citing the old one are stale: {', '.join(stale)}")
 
     out = folder / f"{draft.id}.docx"
     out.write_bytes(service.export(draft.id, "docx", actor=ACTOR))  # type: ignore[arg-type]
     say(f"6. DOCX export with one comment per quoted span: {out}")
+    service.close()
     verified = runtime.audit.verify()
     say(f"\nAudit log: {verified.records} records, chain {'intact' if verified.ok else 'BROKEN'}.")

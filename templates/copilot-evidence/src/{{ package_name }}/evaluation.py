@@ -28,20 +28,15 @@ from .schemas import BriefCreate, DraftCreate, RequirementIn, SourceCreate
 from .service import CopilotService
 
 EVAL_ACTOR = "eval:drafter"
-_LIBRARIES: dict[Path, list[SourceCreate]] = {}
 _SHARED: dict[Path, Path] = {}  # library folder -> a ledger holding it, shared by the cases that only read it
 _LOCK = threading.Lock()
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-def library(folder: Path) -> list[SourceCreate]:
-    """A shipped library folder, read once per process."""
-    if folder not in _LIBRARIES:
-        _LIBRARIES[folder] = [
-            SourceCreate(id=path.stem, title=path.stem, text=path.read_text(encoding="utf-8"), classification="public")
-            for path in sorted(folder.glob("*.md"))
-        ]
-    return _LIBRARIES[folder]
+def register_library(service: CopilotService, folder: Path) -> None:
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            service.register_file(path, classification="public", actor=EVAL_ACTOR)
 
 
 class ScriptedDraft(CopilotService):
@@ -77,8 +72,8 @@ def _shared_ledger(runtime: Runtime, folder: Path) -> Path:
             scratch = Path(tempfile.mkdtemp(prefix="copilot-eval-library-"))
             atexit.register(shutil.rmtree, scratch, True)
             service = CopilotService.from_runtime(runtime, db_path=scratch / "evidence.sqlite3")
-            for source in library(folder):
-                service.register_source(source, actor=EVAL_ACTOR)
+            register_library(service, folder)
+            service.close()
             _SHARED[folder] = scratch / "evidence.sqlite3"
         return _SHARED[folder]
 
@@ -90,19 +85,21 @@ def predict(runtime: Runtime, case: dict[str, Any]) -> Prediction:
     with tempfile.TemporaryDirectory(prefix="copilot-eval-") as scratch:
         db_path = Path(scratch) / "evidence.sqlite3" if private else _shared_ledger(runtime, folder)
         service = _service(runtime, db_path, data.get("scripted_answer"))
-        if private:
-            sources = library(folder) if folder else []
-            for source in [*sources, *(SourceCreate.model_validate(s) for s in data.get("sources", []))]:
-                service.register_source(source, actor=EVAL_ACTOR)
+        if private and folder is not None:
+            register_library(service, folder)
+        for source in data.get("sources", []):
+            service.register_source(SourceCreate.model_validate(source), actor=EVAL_ACTOR)
         requirements = [RequirementIn.model_validate(r) for r in data["requirements"]]
         brief = service.create_brief(BriefCreate(title=case["id"], requirements=requirements), actor=EVAL_ACTOR)
         try:
             draft = service.draft(DraftCreate(brief_id=brief.id), actor=EVAL_ACTOR, clearance="restricted")
+            for change in data.get("then_change", []):
+                service.register_source(SourceCreate.model_validate(change), actor=EVAL_ACTOR)
+            draft = service.get_draft(draft.id)
         except Refused as refusal:
             return {"answer": "", "refused": True, "refused_by": refusal.control, "claims": [], "citations": []}
-        for change in data.get("then_change", []):
-            service.register_source(SourceCreate.model_validate(change), actor=EVAL_ACTOR)
-        draft = service.get_draft(draft.id)
+        finally:
+            service.close()
     kept = [claim for claim in draft.claims if claim.status == "supported"]
     claims = [
         {

@@ -1,26 +1,35 @@
-"""The library a draft cites: what the copilot asks of it, and the registered-sources library it uses today.
+"""The library a draft cites: the platform knowledge service, plus the evidence ledger's copy of each text.
 
-`Library` is the interface the drafting code relies on: passages for a requirement (offsets into
-one version of one document, governed by the caller's clearance) and the current version of a
-document, so claims citing an older version can be marked stale. The platform knowledge service
-(issue #12) implements it for large libraries; until it lands, `SourceLibrary` serves the sources
-registered in the evidence ledger.
+The knowledge service (platform/knowledge) parses, chunks, indexes and searches the documents
+under the caller's clearance; the copilot has no index of its own. The ledger keeps the extracted
+text of every version it was given, because evidence spans are offsets into exactly that text and
+must stay checkable after the document changes (claims citing an old version turn stale).
+A search hit becomes a `Passage` only when its chunk is, character for character, the ledger's
+text at the hit's offsets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from .ledger import EvidenceLedger
 from .platform.auth import CLEARANCES
+from .platform.knowledge import KnowledgeService, KnowledgeSettings
 from .records import SourceVersion
-from .spans import content_words, sentence_spans
+
+if TYPE_CHECKING:
+    from .platform.knowledge.ingest.metadata import DocumentMetadata
+    from .platform.knowledge.ingest.parsers import ParsedDocument
+    from .platform.runtime import Runtime
+
+NAMESPACE = "library"
 
 
 @dataclass(frozen=True)
 class Passage:
-    """`document.text[start:end] == text` for the version named."""
+    """`version.text[start:end] == text` for the version named."""
 
     source_id: str
     version: str
@@ -35,46 +44,55 @@ class Library(Protocol):
 
     def current(self, source_id: str) -> SourceVersion | None: ...
 
+    def index(self, parsed: ParsedDocument, metadata: DocumentMetadata, *, document_id: str, source: str) -> None: ...
+
+    def close(self) -> None: ...
+
 
 def visible(classification: str, clearance: str) -> bool:
     rank = {name: index for index, name in enumerate(CLEARANCES)}
     return rank.get(classification, len(CLEARANCES)) <= rank.get(clearance, -1)
 
 
-_SENTENCES: dict[tuple[str, str], list[tuple[int, int, frozenset[str]]]] = {}  # by (id, version): immutable
+class KnowledgeLibrary:
+    """The knowledge service's index for search; the ledger for the exact text of each version."""
 
+    def __init__(self, knowledge: KnowledgeService, ledger: EvidenceLedger) -> None:
+        self.knowledge, self.ledger = knowledge, ledger
 
-class SourceLibrary:
-    """The sources registered in the evidence ledger, searched sentence by sentence (no index)."""
+    @classmethod
+    def open(cls, runtime: Runtime, ledger: EvidenceLedger, *, folder: Path | None = None) -> KnowledgeLibrary:
+        """The configured index (namespace `library`), or a SQLite index in `folder` (scratch ledgers)."""
+        settings = KnowledgeSettings()
+        if folder is None:
+            return cls(KnowledgeService.open(runtime, settings, namespace=NAMESPACE), ledger)
+        from .platform.knowledge.retrieval.sqlite_store import SqliteChunkStore
 
-    def __init__(self, ledger: EvidenceLedger) -> None:
-        self.ledger = ledger
+        store = SqliteChunkStore(folder / f"index-{NAMESPACE}.sqlite3", memory_index=settings.memory_index)
+        return cls(KnowledgeService.over(store, runtime, settings), ledger)
+
+    def search(self, text: str, *, clearance: str, limit: int) -> list[Passage]:
+        hits = self.knowledge.search(text, clearance, top_k=limit)
+        passages = []
+        with self.ledger.reading() as conn:
+            for hit in hits:
+                version = self.ledger.source_version(conn, hit.document.id)
+                chunk = hit.chunk
+                if version is None or version.text[chunk.start : chunk.end] != chunk.text:
+                    continue  # indexed from another text than the ledger holds: not citable
+                passages.append(
+                    Passage(hit.document.id, version.version, version.title, chunk.start, chunk.end, chunk.text)
+                )
+        return passages
 
     def current(self, source_id: str) -> SourceVersion | None:
         with self.ledger.reading() as conn:
             return self.ledger.source_version(conn, source_id)
 
-    def search(self, text: str, *, clearance: str, limit: int) -> list[Passage]:
-        wanted = content_words(text)
-        if not wanted:
-            return []
-        scored: list[tuple[float, int, Passage]] = []
-        for source in self.ledger.current_sources():
-            if not visible(source.classification, clearance):
-                continue
-            for start, end, words in self._index(source):
-                overlap = len(wanted & words)
-                if overlap:
-                    passage = Passage(source.id, source.version, source.title, start, end, source.text[start:end])
-                    scored.append((-overlap / len(wanted), len(scored), passage))
-        scored.sort(key=lambda item: item[:2])
-        return [passage for _, _, passage in scored[:limit]]
+    def index(self, parsed: ParsedDocument, metadata: DocumentMetadata, *, document_id: str, source: str) -> None:
+        self.knowledge.ingestor.ingest_parsed(
+            parsed, metadata, document_id=document_id, origin="copilot", source=source
+        )
 
-    def _index(self, source: SourceVersion) -> list[tuple[int, int, frozenset[str]]]:
-        key = (source.id, source.version)
-        if key not in _SENTENCES:
-            _SENTENCES[key] = [
-                (span.start, span.end, frozenset(content_words(source.text[span.start : span.end])))
-                for span in sentence_spans(source.text)
-            ]
-        return _SENTENCES[key]
+    def close(self) -> None:
+        self.knowledge.close()

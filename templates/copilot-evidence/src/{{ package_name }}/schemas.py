@@ -26,7 +26,8 @@ class SourceCreate(BaseModel):
 
     id: str | None = Field(default=None, pattern=SOURCE_ID, description="defaults to a hash of the text")
     title: str = Field(min_length=1, max_length=200)
-    text: str = Field(min_length=1, description="no size ceiling: drafts search the library")
+    text: str = Field(min_length=1, description="drafts search the library; no per-draft size ceiling")
+    format: Literal["markdown", "text", "html"] = "markdown"
     classification: Classification = "internal"
 
 

@@ -23,11 +23,13 @@ from .claims import split_claims
 from .drafting import build_user_message, is_refusal, kept, select_candidates
 from .evidence_policy import POLICY_FILE, EvidencePolicy, load_policy
 from .ledger import EvidenceLedger
-from .library import Library, SourceLibrary, visible
+from .library import KnowledgeLibrary, Library, visible
 from .linking import Candidate, link_claim
 from .platform.assets import Prompt, load_prompt
-from .platform.errors import Refused
+from .platform.errors import ParseError, Refused
 from .platform.guardrails.injection import scan_context
+from .platform.knowledge.ingest.metadata import DocumentMetadata
+from .platform.knowledge.ingest.parsers import ParsedDocument, parse_content, parse_file
 from .platform.runtime import Runtime
 from .records import (
     Brief,
@@ -66,7 +68,7 @@ class CopilotService:
         clock: Clock = utc_now,
     ) -> None:
         self.runtime, self.ledger, self.policy, self.prompt, self.clock = runtime, ledger, policy, prompt, clock
-        self.library: Library = library or SourceLibrary(ledger)
+        self.library: Library = library or KnowledgeLibrary.open(runtime, ledger, folder=ledger.path.parent)
         self.verify_prompt = verify_prompt
 
     @classmethod
@@ -85,35 +87,50 @@ class CopilotService:
     def register_source(self, body: SourceCreate, *, actor: str) -> tuple[SourceVersion, bool]:
         """Register a document or a new version of it; the same text again is a no-op (`False`).
 
-        A new version does not touch drafts that cite the old one: their claims turn `stale`.
+        The text is parsed by the knowledge service (Markdown, text or HTML); the ledger keeps the
+        extracted text, which evidence offsets index, and the knowledge index is updated to match.
         """
-        digest = hashlib.sha256(body.text.encode("utf-8")).hexdigest()
-        source_id = body.id or f"src-{digest[:12]}"
-        source = SourceVersion(source_id, digest, body.title, body.text, body.classification, actor, self._now())
+        source_id = body.id or f"src-{hashlib.sha256(body.text.encode('utf-8')).hexdigest()[:12]}"
+        try:
+            parsed = parse_content(body.text, body.format, where=f"source {source_id}")
+        except ParseError as error:
+            raise InvalidRequest(str(error)) from error
+        return self._register(
+            parsed, source_id, body.title, body.classification, actor=actor, source=f"api:{source_id}"
+        )
+
+    def register_file(self, path: Path, *, classification: str, actor: str) -> tuple[SourceVersion, bool]:
+        """Register a library file (PDF, DOCX, Markdown, HTML or text) under its file name."""
+        try:
+            parsed = parse_file(path, where=path.name)
+        except ParseError as error:
+            raise InvalidRequest(str(error)) from error
+        return self._register(
+            parsed, path.stem, parsed.title or path.stem, classification, actor=actor, source=str(path)
+        )
+
+    def _register(
+        self, parsed: ParsedDocument, source_id: str, title: str, classification: str, *, actor: str, source: str
+    ) -> tuple[SourceVersion, bool]:
+        digest = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
+        version = SourceVersion(source_id, digest, title, parsed.text, classification, actor, self._now())
         with self.ledger.transaction() as conn:
             current = self.ledger.source_version(conn, source_id)
             if current is not None and current.version == digest:
                 return current, False
-            known = self.ledger.source_version(conn, source_id, digest)
-            if known is not None:
+            if self.ledger.source_version(conn, source_id, digest) is not None:
                 raise Conflict(
                     f"source {source_id!r} had this text before (version {digest[:12]}); a document cannot go back "
                     "to an older version under the same id: register it under a new id"
                 )
-            self.ledger.add_source_version(conn, source)
-            details = {
-                "source": source_id,
-                "version": digest,
-                "chars": len(body.text),
-                "replaces": getattr(current, "version", None),
-            }
-            self.runtime.record(
-                actor=actor,
-                action="source.register",
-                decision="new_version" if current else "registered",
-                details=details,
-            )
-        return source, True
+            self.ledger.add_source_version(conn, version)
+            metadata = DocumentMetadata(id=source_id, title=title[:300], classification=classification)
+            self.library.index(parsed, metadata, document_id=source_id, source=source)
+            details = {"source": source_id, "version": digest, "chars": len(parsed.text), "format": parsed.format}
+            details["replaces"] = current.version if current else None
+            decision = "new_version" if current else "registered"
+            self.runtime.record(actor=actor, action="source.register", decision=decision, details=details)
+        return version, True
 
     def sources(self, *, clearance: str = "restricted") -> list[SourceVersion]:
         return [s for s in self.ledger.current_sources() if visible(s.classification, clearance)]
@@ -455,9 +472,7 @@ class CopilotService:
             )
 
     def close(self) -> None:
-        close = getattr(self.library, "close", None)
-        if close is not None and not isinstance(self.library, SourceLibrary):
-            close()
+        self.library.close()
 
 
 def _rechecked(claim: Claim, texts: dict[tuple[str, str], str], current: dict[str, str]) -> Claim:
