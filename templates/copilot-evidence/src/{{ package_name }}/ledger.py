@@ -117,7 +117,135 @@ DRAFT_COLUMNS = (
 )
 
 
-MIGRATIONS = (Migration(1, "sources, drafts, claims and evidence, as of template 0.1.0", SCHEMA),)
+# Template 0.1.0's tables (version 1, so a database made before versioning is adopted as it is).
+SCHEMA_0_1 = """
+CREATE TABLE IF NOT EXISTS sources (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    registered_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS drafts (
+    id TEXT PRIMARY KEY,
+    instruction TEXT NOT NULL,
+    status TEXT NOT NULL,
+    text TEXT NOT NULL,
+    model_output TEXT NOT NULL,
+    source_ids TEXT NOT NULL,
+    prompt_version TEXT NOT NULL,
+    model TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    min_evidence_per_claim INTEGER NOT NULL,
+    on_unsupported TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS claims (
+    id INTEGER PRIMARY KEY,
+    draft_id TEXT NOT NULL REFERENCES drafts (id),
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    cited_sources TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('supported', 'unsupported')),
+    UNIQUE (draft_id, position)
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    id INTEGER PRIMARY KEY,
+    claim_id INTEGER NOT NULL REFERENCES claims (id),
+    source_id TEXT NOT NULL REFERENCES sources (id),
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    quote TEXT NOT NULL,
+    coverage REAL NOT NULL,
+    cited INTEGER NOT NULL,
+    CHECK (start_offset < end_offset)
+);
+"""
+
+
+def _statements(sql: str) -> list[str]:
+    """SQLite statements one by one (a trigger body's `;` does not end its statement)."""
+    statements, buffer = [], ""
+    for piece in sql.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n;"):
+                statements.append(buffer.strip())
+            buffer = ""
+    return statements
+
+
+def _from_0_1(conn: sqlite3.Connection) -> None:
+    """Template 0.1.0's ledger (one free-text instruction per draft, immutable sources) to briefs and versions.
+
+    Each source becomes its first version; each old draft becomes a brief with one requirement (`R1`,
+    the instruction) and a draft of it whose claims keep their text, status and evidence spans. A
+    database that 0.2.0 created already has the new tables (its version 1 was them) and is left as is.
+    """
+    if "instruction" not in {row[1] for row in conn.execute("PRAGMA table_info(drafts)")}:
+        for statement in _statements(SCHEMA):
+            conn.execute(statement)
+        return
+    for table in ("evidence", "claims", "drafts", "sources"):
+        conn.execute(f"ALTER TABLE {table} RENAME TO {table}_v1")  # noqa: S608 - fixed table names
+    for statement in _statements(SCHEMA):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO source_versions (id, version, title, text, classification, registered_by, created_at)"
+        " SELECT id, sha256, title, text, 'internal', registered_by, created_at FROM sources_v1 ORDER BY created_at, id"
+    )
+    versions = dict(conn.execute("SELECT id, sha256 FROM sources_v1").fetchall())
+    for draft in conn.execute("SELECT * FROM drafts_v1 ORDER BY created_at, id").fetchall():
+        brief_id, title = f"brief_{draft['id']}", draft["instruction"][:200]
+        conn.execute(
+            "INSERT INTO briefs (id, title, created_by, created_at) VALUES (?, ?, ?, ?)",
+            (brief_id, title, draft["created_by"], draft["created_at"]),
+        )
+        conn.execute(
+            "INSERT INTO requirements (brief_id, position, id, text, section, owner) VALUES (?, 0, 'R1', ?, '', '')",
+            (brief_id, draft["instruction"]),
+        )
+        conn.execute(
+            f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0.0, 0.0)",  # noqa: S608
+            (
+                draft["id"], brief_id, title, json.dumps({"R1": draft["model_output"]}), draft["prompt_version"],
+                draft["model"], draft["policy_version"], draft["min_evidence_per_claim"], draft["on_unsupported"],
+                draft["created_by"], draft["created_at"],
+            ),
+        )  # fmt: skip
+        claims = conn.execute("SELECT * FROM claims_v1 WHERE draft_id = ? ORDER BY position", (draft["id"],))
+        for claim in claims.fetchall():
+            row = conn.execute(
+                "INSERT INTO claims (draft_id, id, requirement_id, position, text, cited_sources, status, reasons)"
+                " VALUES (?, ?, 'R1', ?, ?, ?, ?, '[]')",
+                (draft["id"], f"R1.{claim['position'] + 1}", claim["position"], claim["text"],
+                 claim["cited_sources"], claim["status"]),
+            ).lastrowid  # fmt: skip
+            for ev in conn.execute(
+                "SELECT * FROM evidence_v1 WHERE claim_id = ? ORDER BY id", (claim["id"],)
+            ).fetchall():
+                conn.execute(
+                    "INSERT INTO evidence (claim_row, source_id, version, start_offset, end_offset, quote, coverage,"
+                    " cited) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (row, ev["source_id"], versions.get(ev["source_id"], ""), ev["start_offset"], ev["end_offset"],
+                     ev["quote"], ev["coverage"], ev["cited"]),
+                )  # fmt: skip
+        details = json.dumps({"migrated_from": "template 0.1.0"})
+        conn.execute(
+            "INSERT INTO events (draft_id, version, kind, claim_id, action, actor, at, details, audit_seq)"
+            " VALUES (?, 1, 'created', '', 'draft', ?, ?, ?, 0)",
+            (draft["id"], draft["created_by"], draft["created_at"], details),
+        )
+    for table in ("evidence_v1", "claims_v1", "drafts_v1", "sources_v1"):
+        conn.execute(f"DROP TABLE {table}")  # noqa: S608 - fixed table names
+
+
+MIGRATIONS = (
+    Migration(1, "sources, drafts, claims and evidence, as of template 0.1.0", SCHEMA_0_1),
+    Migration(2, "briefs, requirements, source versions, review and verification events, append-only", apply=_from_0_1),
+)
 
 
 class EvidenceLedger(SqliteDatabase):

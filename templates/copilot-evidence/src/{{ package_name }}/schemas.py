@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .records import CLASSIFICATIONS, Brief, Claim, Draft, LedgerEvent, SourceVersion
 
-SOURCE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+SOURCE_ID = r"^[a-z0-9][a-z0-9._-]{0,63}$"  # the knowledge service's document ids: lower case
 REQUIREMENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 Classification = Literal["public", "internal", "confidential", "restricted"]
 assert Classification.__args__ == CLASSIFICATIONS  # noqa: S101 - one list of levels

@@ -10,6 +10,7 @@ to the append-only evidence ledger; every step is also an audit-log record.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -105,9 +106,10 @@ class CopilotService:
             parsed = parse_file(path, where=path.name)
         except ParseError as error:
             raise InvalidRequest(str(error)) from error
-        return self._register(
-            parsed, path.stem, parsed.title or path.stem, classification, actor=actor, source=str(path)
-        )
+        digest = hashlib.sha256(path.name.encode()).hexdigest()[:12]
+        source_id = re.sub(r"[^a-z0-9._-]+", "-", path.stem.lower()).strip("-._")[:64] or f"doc-{digest}"
+        title = parsed.title or path.stem
+        return self._register(parsed, source_id, title, classification, actor=actor, source=str(path))
 
     def _register(
         self, parsed: ParsedDocument, source_id: str, title: str, classification: str, *, actor: str, source: str
