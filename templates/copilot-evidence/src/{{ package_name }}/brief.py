@@ -118,7 +118,14 @@ def parse_markdown(text: str, *, title: str = "") -> ParsedBrief:
 
 def parse_csv(text: str, *, title: str = "") -> ParsedBrief:
     """Columns `requirement` (or `text`), and optionally `id`, `section`, `owner`; header row first."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _parse_csv(text, title)
+    except csv.Error as error:
+        raise BriefError(f"CSV brief: not readable as CSV ({error})") from error
+
+
+def _parse_csv(text: str, title: str) -> ParsedBrief:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     fields = {name.strip().lower(): name for name in (reader.fieldnames or []) if name}
     text_column = fields.get("requirement") or fields.get("text")
     if text_column is None:
