@@ -193,7 +193,7 @@ set, 4 the library cannot answer). Model: the offline local provider. {RUNS} dra
 | model-graded check input per claim (UTF-8 bytes, an upper bound on tokens) | {tokens_in:.0f} |
 | model-graded check cost per claim at gpt-4o-mini / gpt-4o list prices | ${mini:.6f} / ${full:.6f} |
 
-The deterministic check costs microseconds and no money per claim; the model-graded check (off by default,
+The deterministic check costs under a millisecond and no money per claim; the model-graded check (off by default,
 `model_check: true` in rules/evidence.yml) adds one gateway call per kept claim: with a hosted model its
 latency (hundreds of ms) and the cost above, both visible in the budget and the audit log.
 
