@@ -51,7 +51,9 @@ def open_service() -> CopilotService:
 
 @sources.command("add")
 def add_source(
-    paths: Annotated[list[Path], typer.Argument(exists=True, help="PDF, DOCX, Markdown, HTML or text files, or folders")],
+    paths: Annotated[
+        list[Path], typer.Argument(exists=True, help="PDF, DOCX, Markdown, HTML or text files, or folders")
+    ],
     classification: Annotated[str, typer.Option(help="public, internal, confidential or restricted")] = "internal",
 ) -> None:
     """Register documents under their file names (a changed file becomes a new version; drafts citing the
