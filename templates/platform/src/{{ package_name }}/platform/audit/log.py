@@ -242,8 +242,12 @@ class AuditLog:
         """Checkpoint the head if this object wrote records since the last one; close the connection."""
         with self._lock:
             if self._checkpoint_file is not None and self._unchecked:
-                head = self.head()
-                self._write_checkpoint(head.seq, head.hash)
+                try:
+                    head = self.head()
+                except (AuditError, sqlite3.DatabaseError) as error:
+                    log.warning("audit checkpoint not written on close: %s", error)
+                else:
+                    self._write_checkpoint(head.seq, head.hash)
             if self._conn is not None and self._pid == os.getpid():
                 self._conn.close()
             self._conn = None
