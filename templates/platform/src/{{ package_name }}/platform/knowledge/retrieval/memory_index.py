@@ -197,24 +197,21 @@ class MemoryBm25Index:
         without an embedding never match.
 
         Up to RESCORE_CANDIDATES chunks this is exact. Above, the candidates are the nearest by Hamming
-        distance of the vectors' sign bits (32 bytes a chunk, a popcount per row: ~30x less memory
-        traffic than the float matrix), and only they are scored exactly: the usual binary-quantisation
+        distance of the vectors' sign bits (32 bytes a chunk: ~30x less memory traffic than the float
+        matrix, ~0.5 ms at 100k chunks), and only they are scored exactly: the usual binary-quantisation
         prefilter, approximate by design; bench_retrieval.py measures its recall.
         """
         if limit < 1 or not self.vectors.shape[1] or query.shape[0] != self.vectors.shape[1]:
             return []
         query = query.astype(np.float32)
-        allowed = self.visible(where) & self.has_vector
+        visible = self.visible(where)
         wanted = max(limit * RESCORE_PER_RESULT, RESCORE_CANDIDATES)
-        if self.size > wanted:
-            distance = _hamming(self.sign_bits, np.packbits(query > 0))
-            distance[~allowed] = np.iinfo(distance.dtype).max
-            candidates = np.argpartition(distance, wanted - 1)[:wanted]
-            candidates = candidates[allowed[candidates]]
-            scores = self.vectors[candidates] @ query
-        else:
-            candidates = np.flatnonzero(allowed)
-            scores = self.vectors[candidates] @ query
+        if self.size > wanted and hasattr(np, "bitwise_count"):
+            barrier = self._barrier(where, visible)
+            candidates = _nearest_by_bits(self.sign_bits, _sign_words(query[None, :])[0], barrier, wanted)
+        else:  # small index (or numpy < 2 without a popcount): exact over every visible chunk
+            candidates = np.flatnonzero(visible & self.has_vector)
+        scores = self.vectors[candidates] @ query
         if len(candidates) > limit:
             keep = np.argpartition(-scores, limit - 1)[:limit]
             candidates, scores = candidates[keep], scores[keep]
@@ -229,24 +226,50 @@ class MemoryBm25Index:
             self._derived["has_vector"] = mask
         return mask
 
+    def _barrier(self, where: SearchFilter, visible: np.ndarray) -> np.ndarray:
+        """Per chunk, 0 where a vector search may return it, else a distance beyond any real one (uint16)."""
+        key = f"barrier:{where.max_rank}:{where.purpose}:{where.updated_since}"
+        barrier = self._derived.get(key)
+        if barrier is None:
+            if len(self._derived) > MASK_CACHE_ENTRIES:
+                self._derived = {name: value for name, value in self._derived.items() if ":" not in name}
+            far = np.uint16(64 * len(self.sign_bits) + 1)
+            barrier = np.where(visible & self.has_vector, np.uint16(0), far).astype(np.uint16)
+            self._derived[key] = barrier
+        return barrier
+
     @property
     def sign_bits(self) -> np.ndarray:
-        """The vectors' sign bits, packed: one row of `dimensions / 8` bytes per chunk (built on first use)."""
+        """The vectors' sign bits as 64-bit words, one contiguous array per word (built on first use)."""
         bits = self._derived.get("sign_bits")
         if bits is None:
-            bits = self._derived["sign_bits"] = np.packbits(self.vectors > 0, axis=1)
+            bits = self._derived["sign_bits"] = _sign_words(self.vectors).T.copy()
         return bits
 
 
-_POPCOUNT = np.array([bin(byte).count("1") for byte in range(256)], np.uint8)
+def _sign_words(vectors: np.ndarray) -> np.ndarray:
+    """Rows of sign bits packed into uint64 words (zero-padded to a multiple of 64 bits)."""
+    packed = np.packbits(vectors > 0, axis=1)
+    padding = (-packed.shape[1]) % 8
+    if padding:
+        packed = np.pad(packed, ((0, 0), (0, padding)))
+    return np.ascontiguousarray(packed).view(np.uint64)
 
 
-def _hamming(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Bit differences between each packed row and the packed query."""
-    differing = rows ^ query
-    if differing.shape[1] % 8 == 0 and hasattr(np, "bitwise_count"):  # numpy >= 2: one popcount per 64 bits
-        return np.bitwise_count(differing.view(np.uint64)).sum(axis=1, dtype=np.int32)
-    return _POPCOUNT[differing].sum(axis=1, dtype=np.int32)
+def _nearest_by_bits(words: np.ndarray, query: np.ndarray, barrier: np.ndarray, wanted: int) -> np.ndarray:
+    """Rows under no `barrier` whose Hamming distance to `query` is within the `wanted`-th nearest's (ties kept).
+
+    `words` holds one contiguous array per 64-bit word (a popcount pass each, ~0.1 ms per 100k rows);
+    the cut comes from a histogram of the small integer distances instead of a partial sort.
+    """
+    distance = barrier.copy()
+    for column, word in zip(words, query, strict=True):
+        distance += np.bitwise_count(column ^ word)
+    far = np.uint16(64 * len(words) + 1)
+    np.minimum(distance, far, out=distance)
+    counts = np.cumsum(np.bincount(distance, minlength=int(far) + 1))
+    cutoff = min(int(np.searchsorted(counts, wanted)), int(far) - 1)
+    return np.flatnonzero(distance <= cutoff)
 
 
 def _matrix(blobs: list[bytes | None]) -> np.ndarray:
