@@ -97,8 +97,12 @@ def bare_app(package: str, settings, config):
     types = importlib.import_module(f"{package}.platform.gateway.types")
     backends = importlib.import_module(f"{package}.platform.knowledge.retrieval.backends")
     retriever_module = importlib.import_module(f"{package}.platform.knowledge.retrieval.retriever")
-    retriever = retriever_module.Retriever(backends.open_store(settings, config), config)
     provider = gateway.LocalProvider()
+
+    def embed(texts):  # the same local embedding model, without the gateway's cache, slots and breaker
+        return provider.embed(texts, model=gateway.LOCAL_EMBEDDING_MODEL)
+
+    retriever = retriever_module.Retriever(backends.open_store(settings, config), config, embed=embed)
     app = FastAPI()
 
     @app.post("/query")
