@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import PROJECT_NAME, __version__
 from .auth import Caller, ClientRegistry
 from .errors import ApiError, AuthError, Refused
+from .observability.telemetry import Telemetry
 from .runtime import Runtime
 from .settings import get_settings
 
@@ -126,18 +127,24 @@ def create_platform_app(
     routers: Iterable[APIRouter],
     *,
     service_factory: Callable[[Runtime], Any] | None = None,
-    runtime_factory: Callable[[], Runtime] = Runtime.from_settings,
 ) -> FastAPI:
     """Build the FastAPI app with platform routes, auth and error handling around `routers`.
 
     `service_factory(runtime)` builds the pattern's service once at startup (routes get it
     through `get_service`), so a bad rules file or an unreadable index stops the app from
     starting instead of failing its first request; its `close()` runs at shutdown.
+    The app's telemetry exists before the app (its middleware is built at startup) and the
+    runtime reports through it, so server, model and model-endpoint spans share one trace.
     """
+    telemetry = Telemetry.from_settings(get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = runtime_factory()
+        try:
+            runtime = Runtime.from_settings(telemetry=telemetry)
+        except BaseException:
+            telemetry.shutdown()
+            raise
         try:
             clients = runtime.settings.api_clients
             app.state.clients = ClientRegistry(clients) if clients else ClientRegistry.local_default()
@@ -155,6 +162,7 @@ def create_platform_app(
             runtime.close()
 
     app = FastAPI(title=PROJECT_NAME, version=__version__, lifespan=lifespan)
+    telemetry.instrument_app(app)
     app.include_router(platform_router)
     for router in routers:
         app.include_router(router, responses=ERROR_RESPONSES)

@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # imported by the commands that need them: `--help` loads typ
     from .pattern import PatternHooks
     from .runtime import Runtime
 
+SLO_RULES = Path("var/prometheus/slo-rules.yml")  # generated, like every file in var/
+
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one red line on stderr and return the Exit to raise."""
@@ -66,8 +68,10 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
 
     audit = typer.Typer(help="Inspect the hash-chained audit log.", no_args_is_help=True)
     cost = typer.Typer(help="Spend against the budget in governance.yml.", no_args_is_help=True)
+    slo = typer.Typer(help="Service level objectives (slo.yml) and their alert rules.", no_args_is_help=True)
     app.add_typer(audit, name="audit")
     app.add_typer(cost, name="cost")
+    app.add_typer(slo, name="slo")
 
     @app.command()
     def serve(
@@ -182,6 +186,21 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
         table, html = render_cost_report(runtime.budget.ledger, runtime.governance.budget, out)
         typer.echo(table)
         typer.echo(f"report: {html}")
+
+    @slo.command("rules")
+    def slo_rules(
+        out: Annotated[Path, typer.Option(help="Rules file to write")] = SLO_RULES,
+    ) -> None:
+        """Write the Prometheus burn-rate alert rules generated from slo.yml (the local stack loads them)."""
+        from .observability.slo import load_slo, render_rules
+
+        try:
+            rules = render_rules(load_slo(Path("slo.yml")))
+        except ConfigError as error:
+            raise fail(str(error)) from error
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(rules, encoding="utf-8")
+        typer.echo(f"wrote {out}")
 
     add_gate_commands(app, hooks, open_runtime=open_runtime, fail=fail)
     return app

@@ -66,7 +66,7 @@ class GovernedAnswer:
 class Runtime:
     """Platform services for one process, built once from settings + governance.yml."""
 
-    def __init__(self, settings: Settings, governance: Governance) -> None:
+    def __init__(self, settings: Settings, governance: Governance, *, telemetry: Telemetry | None = None) -> None:
         self.settings = settings
         self.governance = governance
         self.input_guards, self.output_guards = build_pipelines(
@@ -82,7 +82,7 @@ class Runtime:
                 raise ConfigError(f"governance.yml: guards.model_classifier.model: {error}") from None
         data = settings.path(settings.data_dir)
         data.mkdir(parents=True, exist_ok=True)
-        self.telemetry = Telemetry.from_settings(settings)
+        self.telemetry = telemetry or Telemetry.from_settings(settings)
         self.budget = BudgetGuard(
             governance.budget,
             CostLedger(data / "cost_ledger.sqlite3"),
@@ -102,9 +102,10 @@ class Runtime:
         self.telemetry.observe_budget(self._budget_left)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Runtime:
+    def from_settings(cls, settings: Settings | None = None, *, telemetry: Telemetry | None = None) -> Runtime:
+        """`telemetry`: one the caller already owns (the app instruments itself with it before startup)."""
         settings = settings or get_settings()
-        return cls(settings, load_governance(settings.path(settings.governance_file)))
+        return cls(settings, load_governance(settings.path(settings.governance_file)), telemetry=telemetry)
 
     def _hmac_key(self) -> bytes | None:
         key = self.settings.audit_hmac_key.get_secret_value()
@@ -116,7 +117,7 @@ class Runtime:
 
     @cached_property
     def gateway(self) -> Gateway:
-        return build_gateway(self.settings)
+        return build_gateway(self.settings, instrument_http=self.telemetry.instrument_http_client)
 
     def guard_input(self, text: str, *, actor: str, feature: str) -> PipelineResult:
         """Run input guards; a block is audited and raised as `Refused`."""

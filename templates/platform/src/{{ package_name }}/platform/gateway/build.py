@@ -6,6 +6,7 @@ last so a project keeps answering (extractively, with citations) during an outag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import httpx
@@ -31,12 +32,14 @@ def build_gateway(
     breaker_threshold: int = 5,
     breaker_cooldown_s: float = 30.0,
     transport: httpx.BaseTransport | None = None,
+    instrument_http: Callable[[httpx.Client], None] | None = None,
 ) -> Gateway:
     """The gateway `Runtime` uses; keyword arguments exist for tests and tuning.
 
     `EMBEDDING_MODEL=local-wordllama-256` (or `local-hashed-bow-256`) keeps embeddings offline
     while chat goes to the remote provider (useful with chat-only servers such as many vLLM
     deployments); any other name is asked of the OpenAI-compatible embeddings endpoint.
+    `instrument_http(client)` is called on the remote provider's HTTP client (trace propagation).
     """
     local = Route(LocalProvider(), LOCAL_MODEL, LOCAL_EMBEDDING_MODEL)
     routes = [local]
@@ -59,6 +62,8 @@ def build_gateway(
             )
         except ValueError as error:
             raise ConfigError(f"{ENV_PREFIX}OPENAI_BASE_URL {error}") from None
+        if instrument_http is not None:
+            instrument_http(remote.http_client)
         breaker = CircuitBreaker(failure_threshold=breaker_threshold, cooldown_s=breaker_cooldown_s)
         remote_route = Route(remote, settings.model, settings.embedding_model, breaker)
         routes = [remote_route, local]

@@ -98,6 +98,11 @@ class OpenAICompatibleProvider:
             raise ProviderError(ErrorKind.MALFORMED, f"{len(vectors)} embeddings for {len(texts)} inputs")
         return vectors
 
+    @property
+    def http_client(self) -> httpx.Client:
+        """The pooled client, for instrumentation (trace propagation to the model endpoint)."""
+        return self._client
+
     def close(self) -> None:
         self._client.close()
 

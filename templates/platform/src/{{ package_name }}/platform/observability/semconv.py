@@ -47,3 +47,8 @@ BUDGET_REMAINING = "paved_roads.budget.remaining"  # gauge, USD, by feature
 AUDIT_APPENDS = "paved_roads.audit.appends"  # counter, {record}, by action and decision
 BUDGET_ANOMALIES = "paved_roads.budget.anomalies"  # counter, {alert}, by feature
 GUARD_VERDICT_EVENT = "paved_roads.guard.verdict"  # span event on the active span
+
+# --- HTTP server metrics (OpenTelemetry FastAPI instrumentation, stable HTTP conventions) ----------
+HTTP_SERVER_REQUEST_DURATION = "http.server.request.duration"  # histogram, s, by route, method and status
+# The instrumentation's default bucket bounds; a latency SLO threshold must be one of them.
+HTTP_SERVER_DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)

@@ -8,6 +8,12 @@ Exporters follow the standard variables: `OTEL_TRACES_EXPORTER` and `OTEL_METRIC
 `OTEL_SDK_DISABLED=true` turns both off. Unlike the SDK, unset means `none`: a laptop or CI run
 never tries to reach a collector. `/metrics` works either way.
 
+Across services: `instrument_app` adds the OpenTelemetry FastAPI middleware (a server span per
+request, continuing the caller's W3C `traceparent`, and the `http.server.request.duration` histogram
+the SLO rules read), and `instrument_http_client` makes every model-endpoint call carry `traceparent`
+on, so one trace spans caller -> service -> model endpoint. Both import their instrumentation only
+when called (when serving), so the CLI starts without it.
+
 Prompts and completions are recorded only when `settings.record_content` is on; error messages
 are never recorded (they can quote the prompt), only the error type.
 """
@@ -51,9 +57,14 @@ from ..errors import ConfigError
 from . import semconv as sc
 
 if TYPE_CHECKING:
+    import httpx
+    from fastapi import FastAPI
+
     from ..settings import Settings
 
 EXPORTER_CHOICES = ("none", "console", "otlp")
+# Probes and scrapes are neither traced nor counted in the request metrics the SLOs read.
+UNMEASURED_PATHS = "/healthz,/readyz,/metrics"
 OTLP_PROTOCOL = "http/protobuf"
 _PROMETHEUS_UNITS = {"s": "seconds", "USD": "usd", "By": "bytes"}
 
@@ -145,8 +156,14 @@ class Telemetry:
         self._registry = CollectorRegistry()
         self._registry.register(_PrometheusView(self._prometheus_reader))
         # The provider is this object's own, so with no exporter no span could ever leave the
-        # process: skip building them (metrics and `/metrics` are unaffected).
-        self._tracer = self._tracer_provider.get_tracer(__name__) if span_exporters else trace.NoOpTracer()
+        # process: skip building them (metrics and `/metrics` are unaffected). The no-op tracer still
+        # passes an incoming trace context through, so a caller's trace reaches the model endpoint.
+        self.exporting_spans = bool(span_exporters)
+        self.tracer_provider: trace.TracerProvider = (
+            self._tracer_provider if span_exporters else trace.NoOpTracerProvider()
+        )
+        self._tracer = self.tracer_provider.get_tracer(__name__)
+        self._serving = False
         meter = self._meter_provider.get_meter(__name__)
         self._token_usage = meter.create_histogram(
             sc.GEN_AI_CLIENT_TOKEN_USAGE,
@@ -231,6 +248,32 @@ class Telemetry:
         """Any other unit of work worth seeing in a trace (retrieve, ingest, approve)."""
         with self._tracer.start_as_current_span(name, attributes=attributes) as span:
             yield span
+
+    def instrument_app(self, app: FastAPI) -> None:
+        """Server spans and HTTP request metrics for `app`; an incoming `traceparent` is continued."""
+        # Stable HTTP semantic conventions: `http.server.request.duration` in seconds, `http.route`.
+        os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=self.tracer_provider,
+            meter_provider=self._meter_provider,
+            excluded_urls=UNMEASURED_PATHS,
+            exclude_spans=["receive", "send"],
+        )
+        self._serving = True
+
+    def instrument_http_client(self, client: httpx.Client) -> None:
+        """Client spans on `client`, and `traceparent` on every request it sends (serving or exporting)."""
+        if not (self._serving or self.exporting_spans):
+            return
+        os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        HTTPXClientInstrumentor.instrument_client(
+            client, tracer_provider=self.tracer_provider, meter_provider=self._meter_provider
+        )
 
     def guard_verdict(self, guard: str, action: str) -> None:
         self._guard_verdicts.add(guard, action)
