@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -72,6 +73,7 @@ class _State:
     hang_limit_s: float
     answer: Callable[[dict[str, Any]], str]
     worst_case_usage: bool = False
+    delay_s: float = 0.0
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -93,14 +95,18 @@ class FakeOpenAIServer:
         hang_limit_s: float = 5.0,
         answer: Callable[[dict[str, Any]], str] | None = None,
         worst_case_usage: bool = False,
+        delay_s: float = 0.0,
     ) -> None:
         """`answer` replaces the echoing `fake_answer` (e.g. a safety classifier's verdict).
 
         `worst_case_usage` reports the most tokens a real provider could bill: one token per UTF-8
         byte of every message plus OpenAI's chat framing (3 per message, 1 for the role, 3 before
         the reply), and the whole `max_tokens` as output. The default counts words.
+        `delay_s` makes every chat answer take that long (a model that is slow but not failing).
         """
-        self._state = _State(include_usage, embedding_dimensions, hang_limit_s, answer or fake_answer, worst_case_usage)
+        self._state = _State(
+            include_usage, embedding_dimensions, hang_limit_s, answer or fake_answer, worst_case_usage, delay_s
+        )
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self._state))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -169,6 +175,7 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
             if fault is not None:
                 self._fail(fault)
             elif self.path.endswith("/chat/completions") and isinstance(body, dict):
+                time.sleep(state.delay_s)
                 self._send(200, _completion(body, state))
             elif self.path.endswith("/embeddings") and isinstance(body, dict):
                 self._send(200, _embeddings(body, state.embedding_dimensions))

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import PROJECT_NAME, __version__
+from . import serving
 from .auth import Caller, ClientRegistry
 from .errors import ApiError, AuthError, Refused
 from .observability.telemetry import Telemetry
@@ -105,8 +106,10 @@ def healthz() -> dict[str, str]:
 
 
 @platform_router.get("/readyz")
-def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Readiness: governance loaded and the data directory writable."""
+def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """Readiness: not draining, governance loaded and the data directory writable."""
+    if request.app.state.lifecycle.draining:
+        return JSONResponse({"status": "draining", "detail": "shutting down"}, 503)
     data = runtime.settings.path(runtime.settings.data_dir)
     probe = data / ".ready"
     try:
@@ -162,6 +165,7 @@ def create_platform_app(
             runtime.close()
 
     app = FastAPI(title=PROJECT_NAME, version=__version__, lifespan=lifespan)
+    serving.install(app)  # SIGTERM: refuse new requests with a retryable 503 while in-flight ones finish
     telemetry.instrument_app(app)
     app.include_router(platform_router)
     for router in routers:

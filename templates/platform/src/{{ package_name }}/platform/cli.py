@@ -78,11 +78,13 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
         host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     ) -> None:
-        """Run the HTTP API (FastAPI + uvicorn)."""
-        import uvicorn
+        """Run the HTTP API (FastAPI + uvicorn); SIGTERM drains in-flight requests, then exits."""
+        from .serving import serve as run_server
 
-        open_runtime().close()  # fail fast on bad configuration, before binding a port
-        uvicorn.run(hooks.create_app(), host=host, port=port)
+        runtime = open_runtime()  # fail fast on bad configuration, before binding a port
+        drain_s = runtime.settings.shutdown_drain_s
+        runtime.close()
+        run_server(hooks.create_app(), host=host, port=port, drain_s=drain_s)
 
     @app.command()
     def demo() -> None:
