@@ -74,6 +74,8 @@ class _State:
     answer: Callable[[dict[str, Any]], str]
     worst_case_usage: bool = False
     delay_s: float = 0.0
+    in_flight: int = 0
+    max_in_flight: int = 0
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -119,6 +121,12 @@ class FakeOpenAIServer:
     def requests(self) -> list[RecordedRequest]:
         with self._state.lock:
             return list(self._state.requests)
+
+    @property
+    def max_concurrent_chats(self) -> int:
+        """The most chat requests this server was answering at one moment."""
+        with self._state.lock:
+            return self._state.max_in_flight
 
     def inject(self, *faults: Fault) -> None:
         with self._state.lock:
@@ -175,7 +183,12 @@ def _handler_for(state: _State) -> type[BaseHTTPRequestHandler]:
             if fault is not None:
                 self._fail(fault)
             elif self.path.endswith("/chat/completions") and isinstance(body, dict):
+                with state.lock:
+                    state.in_flight += 1
+                    state.max_in_flight = max(state.max_in_flight, state.in_flight)
                 time.sleep(state.delay_s)
+                with state.lock:
+                    state.in_flight -= 1
                 self._send(200, _completion(body, state))
             elif self.path.endswith("/embeddings") and isinstance(body, dict):
                 self._send(200, _embeddings(body, state.embedding_dimensions))

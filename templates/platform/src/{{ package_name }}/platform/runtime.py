@@ -25,6 +25,7 @@ from .governance import Governance, load_governance
 from .guardrails import GuardPipeline, PipelineResult, build_pipelines
 from .observability.telemetry import Telemetry
 from .settings import Settings, get_settings
+from .storage import is_postgres
 
 CLASSIFIER_FEATURE = "model_classifier"  # the budget feature and audit action of the guard's own model calls
 # (actor, feature) whose text the guards are scanning: a guard's own model call is booked to them.
@@ -85,19 +86,13 @@ class Runtime:
         self.telemetry = telemetry or Telemetry.from_settings(settings)
         self.budget = BudgetGuard(
             governance.budget,
-            CostLedger(data / "cost_ledger.sqlite3"),
+            self._open_ledger(data),
             self.pricing,
             webhook_url=settings.alert_webhook_url,
             on_alert=lambda alert: self.telemetry.budget_anomaly(alert.feature),
         )
-        # One AuditLog per process: concurrent threads then share commits instead of queueing on the file lock.
-        self.audit = AuditLog(
-            data / "audit.sqlite3",
-            hmac_key=self._hmac_key(),
-            hash_key=settings.audit_hash_key.get_secret_value().encode() or None,
-            durability=governance.audit.durability,
-            checkpoint_file=self.checkpoint_file,
-        )
+        # One AuditLog per process: concurrent threads then share commits instead of queueing on the lock.
+        self.audit = self._open_audit(data)
         self._features: set[str] = set()
         self.telemetry.observe_budget(self._budget_left)
 
@@ -106,6 +101,33 @@ class Runtime:
         """`telemetry`: one the caller already owns (the app instruments itself with it before startup)."""
         settings = settings or get_settings()
         return cls(settings, load_governance(settings.path(settings.governance_file)), telemetry=telemetry)
+
+    def _open_ledger(self, data: Path) -> CostLedger:
+        """The budget's ledger: a SQLite file, or PostgreSQL shared by every replica when DATABASE_URL is one."""
+        if is_postgres(self.settings.database_url):
+            from .budget.postgres_ledger import PostgresCostLedger
+
+            return PostgresCostLedger(self.settings.database_url)
+        return CostLedger(data / "cost_ledger.sqlite3")
+
+    def _open_audit(self, data: Path) -> AuditLog:
+        """The audit log: a SQLite file, or one chain in PostgreSQL for every replica when DATABASE_URL is one."""
+        options: dict[str, Any] = {
+            "hmac_key": self._hmac_key(),
+            "hash_key": self.settings.audit_hash_key.get_secret_value().encode() or None,
+            "durability": self.governance.audit.durability,
+            "checkpoint_file": self.checkpoint_file,
+        }
+        if is_postgres(self.settings.database_url):
+            from .audit.postgres_log import PostgresAuditLog
+
+            if self.settings.mode != "local" and not (options["hash_key"] or options["hmac_key"]):
+                raise ConfigError(
+                    f"{ENV_PREFIX}AUDIT_HASH_KEY must be set when {ENV_PREFIX}DATABASE_URL is PostgreSQL:"
+                    " every replica must hash content and sign checkpoints with the same key"
+                )
+            return PostgresAuditLog(self.settings.database_url, data / "audit.postgresql", **options)
+        return AuditLog(data / "audit.sqlite3", **options)
 
     def _hmac_key(self) -> bytes | None:
         key = self.settings.audit_hmac_key.get_secret_value()
@@ -343,10 +365,12 @@ class Runtime:
         )
 
     def close(self) -> None:
+        """Release everything this runtime opened; telemetry exporters flush what they still hold."""
         if "gateway" in self.__dict__:
             self.gateway.close()
         self.audit.close()  # checkpoints the head this process reached, if it wrote records
         self.telemetry.shutdown()
+        self.budget.ledger.close()
 
 
 def _billed(completion: Completion, input_bound: int, max_tokens: int) -> tuple[int, int]:

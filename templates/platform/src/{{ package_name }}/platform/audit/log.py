@@ -439,12 +439,16 @@ class AuditLog:
         if problem:
             raise AuditError(problem)
         conn.executemany(
-            "INSERT OR IGNORE INTO audit_meta (key, value) VALUES (?, ?)",
+            "INSERT INTO audit_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
             [("scheme", self._scheme), ("key_id", self._key_id)],
         )
 
     def _set_head(self, conn: sqlite3.Connection, seq: int, hash_: str) -> None:
-        conn.execute("INSERT OR REPLACE INTO audit_meta (key, value) VALUES ('head', ?)", (f"{seq}:{hash_}",))
+        conn.execute(
+            "INSERT INTO audit_meta (key, value) VALUES ('head', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (f"{seq}:{hash_}",),
+        )
 
 
 def _read_head(conn: sqlite3.Connection) -> tuple[int, str]:

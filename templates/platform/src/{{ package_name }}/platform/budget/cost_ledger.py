@@ -152,7 +152,7 @@ class LedgerTransaction:
         self.conn.execute(
             "INSERT INTO events (kind, scope, period, first_at, last_at, count, detail)"
             " VALUES (?, ?, ?, ?, ?, 1, ?)"
-            " ON CONFLICT (kind, scope, period) DO UPDATE SET last_at = excluded.last_at, count = count + 1",
+            " ON CONFLICT (kind, scope, period) DO UPDATE SET last_at = excluded.last_at, count = events.count + 1",
             (kind, scope, period, at, at, json.dumps(detail, sort_keys=True)),
         )
         row = self.conn.execute(
@@ -219,8 +219,9 @@ class CostLedger:
         with self.transaction() as tx:
             conn = tx.conn
             inserted = conn.execute(
-                "INSERT OR IGNORE INTO spend (reservation_id, feature, model, input_tokens, output_tokens,"
-                " cost_nano, reserved_nano, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO spend (reservation_id, feature, model, input_tokens, output_tokens,"
+                " cost_nano, reserved_nano, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (reservation_id) DO NOTHING",
                 (
                     reservation_id,
                     feature,
@@ -241,7 +242,7 @@ class CostLedger:
             conn.executemany(
                 "INSERT INTO totals (scope, period, spent_nano, calls) VALUES (?, ?, ?, 1)"
                 " ON CONFLICT (scope, period) DO UPDATE"
-                " SET spent_nano = spent_nano + excluded.spent_nano, calls = calls + 1",
+                " SET spent_nano = totals.spent_nano + excluded.spent_nano, calls = totals.calls + 1",
                 [
                     (scope, period, cost_nano)
                     for scope in (feature, TOTAL)

