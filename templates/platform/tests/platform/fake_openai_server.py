@@ -123,6 +123,12 @@ class FakeOpenAIServer:
             return list(self._state.requests)
 
     @property
+    def concurrent_chats(self) -> int:
+        """Chat requests this server is answering right now."""
+        with self._state.lock:
+            return self._state.in_flight
+
+    @property
     def max_concurrent_chats(self) -> int:
         """The most chat requests this server was answering at one moment."""
         with self._state.lock:
