@@ -123,6 +123,15 @@ class FakeOpenAIServer:
             return list(self._state.requests)
 
     @property
+    def delay_s(self) -> float:
+        return self._state.delay_s
+
+    @delay_s.setter
+    def delay_s(self, seconds: float) -> None:
+        """How long each chat answer takes from now on."""
+        self._state.delay_s = seconds
+
+    @property
     def concurrent_chats(self) -> int:
         """Chat requests this server is answering right now."""
         with self._state.lock:
