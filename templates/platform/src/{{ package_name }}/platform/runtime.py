@@ -102,23 +102,30 @@ class Runtime:
         settings = settings or get_settings()
         return cls(settings, load_governance(settings.path(settings.governance_file)), telemetry=telemetry)
 
+    def _shared_state_url(self) -> str:
+        """The PostgreSQL URL for budget and audit, or "" for the embedded SQLite files."""
+        url, backend = self.settings.database_url, self.settings.state_backend
+        if backend == "postgres" and not is_postgres(url):
+            raise ConfigError(f"{ENV_PREFIX}STATE_BACKEND=postgres needs {ENV_PREFIX}DATABASE_URL=postgresql://...")
+        return url if backend != "sqlite" and is_postgres(url) else ""
+
     def _open_ledger(self, data: Path) -> CostLedger:
-        """The budget's ledger: a SQLite file, or PostgreSQL shared by every replica when DATABASE_URL is one."""
-        if is_postgres(self.settings.database_url):
+        """The budget's ledger: a SQLite file, or PostgreSQL shared by every replica."""
+        if url := self._shared_state_url():
             from .budget.postgres_ledger import PostgresCostLedger
 
-            return PostgresCostLedger(self.settings.database_url)
+            return PostgresCostLedger(url)
         return CostLedger(data / "cost_ledger.sqlite3")
 
     def _open_audit(self, data: Path) -> AuditLog:
-        """The audit log: a SQLite file, or one chain in PostgreSQL for every replica when DATABASE_URL is one."""
+        """The audit log: a SQLite file, or one chain in PostgreSQL for every replica."""
         options: dict[str, Any] = {
             "hmac_key": self._hmac_key(),
             "hash_key": self.settings.audit_hash_key.get_secret_value().encode() or None,
             "durability": self.governance.audit.durability,
             "checkpoint_file": self.checkpoint_file,
         }
-        if is_postgres(self.settings.database_url):
+        if url := self._shared_state_url():
             from .audit.postgres_log import PostgresAuditLog
 
             if self.settings.mode != "local" and not (options["hash_key"] or options["hmac_key"]):
@@ -126,7 +133,7 @@ class Runtime:
                     f"{ENV_PREFIX}AUDIT_HASH_KEY must be set when {ENV_PREFIX}DATABASE_URL is PostgreSQL:"
                     " every replica must hash content and sign checkpoints with the same key"
                 )
-            return PostgresAuditLog(self.settings.database_url, data / "audit.postgresql", **options)
+            return PostgresAuditLog(url, data / "audit.postgresql", **options)
         return AuditLog(data / "audit.sqlite3", **options)
 
     def _hmac_key(self) -> bytes | None:

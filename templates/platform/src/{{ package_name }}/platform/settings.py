@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     shutdown_drain_s: float = Field(20.0, gt=0)  # on SIGTERM, in-flight requests get this long to finish
 
     database_url: str = ""
+    # Where the budget ledger and audit chain live: `auto` = PostgreSQL when DATABASE_URL is one, else SQLite.
+    state_backend: Literal["auto", "sqlite", "postgres"] = "auto"
     audit_hmac_key: SecretStr = SecretStr("")
     # Keys input/output hashes (HMAC); unset: a random key generated next to the audit log.
     audit_hash_key: SecretStr = SecretStr("")
