@@ -130,6 +130,7 @@ def create_platform_app(
     routers: Iterable[APIRouter],
     *,
     service_factory: Callable[[Runtime], Any] | None = None,
+    runtime_factory: Callable[[], Runtime] | None = None,
 ) -> FastAPI:
     """Build the FastAPI app with platform routes, auth and error handling around `routers`.
 
@@ -138,13 +139,14 @@ def create_platform_app(
     starting instead of failing its first request; its `close()` runs at shutdown.
     The app's telemetry exists before the app (its middleware is built at startup) and the
     runtime reports through it, so server, model and model-endpoint spans share one trace.
+    `runtime_factory` (tests) supplies a runtime built elsewhere, with telemetry of its own.
     """
     telemetry = Telemetry.from_settings(get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            runtime = Runtime.from_settings(telemetry=telemetry)
+            runtime = runtime_factory() if runtime_factory else Runtime.from_settings(telemetry=telemetry)
         except BaseException:
             telemetry.shutdown()
             raise

@@ -5,7 +5,8 @@ share one budget, one audit chain and one set of records, so with
 `{ENV_PREFIX}DATABASE_URL=postgresql://...` the platform's stores open PostgreSQL instead.
 
 A store writes its SQL once, with `?` placeholders and statements both databases accept
-(`INSERT ... ON CONFLICT ... DO NOTHING / DO UPDATE`), and gets its connection here:
+(`INSERT ... ON CONFLICT ... DO NOTHING / DO UPDATE`), declares its PostgreSQL tables as
+`schema_migrations` steps, and gets its connection here:
 - `PostgresDatabase.transaction(lock=...)` is the counterpart of SQLite's `BEGIN IMMEDIATE`: a
   transaction that first takes a PostgreSQL advisory lock named `lock`, so "read the state, check,
   write" is one step across every process and replica (the budget's check-then-reserve, the audit
@@ -27,6 +28,7 @@ from typing import Any
 
 from .. import ENV_PREFIX
 from .errors import ConfigError
+from .schema_migrations import Migration, migrate_postgres
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -62,7 +64,10 @@ class Connection:
 class PostgresDatabase:
     """A pool of connections to one PostgreSQL database, each bound to the store's own schema."""
 
-    def __init__(self, url: str, schema: str, ddl: Sequence[str], *, pool_size: int = 8) -> None:
+    def __init__(
+        self, url: str, schema: str, *, store: str, migrations: Sequence[Migration], pool_size: int = 8
+    ) -> None:
+        """Connect and bring `store`'s tables in `schema` to the newest of its `migrations`."""
         try:
             import psycopg
         except ImportError:
@@ -78,11 +83,8 @@ class PostgresDatabase:
         self._opened = 0
         self._lock = threading.Lock()
         self._pid = os.getpid()
-        with self.transaction(lock=f"{schema}:ddl") as conn:
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            conn.execute(f"SET LOCAL search_path TO {schema}")
-            for statement in ddl:
-                conn.execute(statement)
+        with self._connection() as raw:
+            migrate_postgres(raw, store, migrations, schema=schema)
 
     def _open(self) -> Any:
         try:

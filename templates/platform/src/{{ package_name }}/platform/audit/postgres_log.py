@@ -13,21 +13,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..schema_migrations import Migration
 from ..storage import PostgresDatabase, Session
 from .log import AuditLog
 
 SCHEMA = "platform_audit"
-_DDL = (
-    "CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS audit_records (seq BIGINT PRIMARY KEY, ts TEXT NOT NULL, actor TEXT NOT NULL,"
-    " action TEXT NOT NULL, decision TEXT NOT NULL, model TEXT NOT NULL, prompt_version TEXT NOT NULL,"
-    " input_hash TEXT NOT NULL, output_hash TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL,"
-    " hash TEXT NOT NULL)",
-    "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
-    " $$ BEGIN RAISE EXCEPTION 'audit log is append-only: records cannot be %', lower(TG_OP) || 'd'; END $$",
-    "CREATE OR REPLACE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records"
-    " FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
-)
+_DDL = """
+CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_records (seq BIGINT PRIMARY KEY, ts TEXT NOT NULL, actor TEXT NOT NULL,
+    action TEXT NOT NULL, decision TEXT NOT NULL, model TEXT NOT NULL, prompt_version TEXT NOT NULL,
+    input_hash TEXT NOT NULL, output_hash TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL);
+CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'audit log is append-only: records cannot be %', lower(TG_OP) || 'd'; END $$;
+CREATE OR REPLACE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only()
+"""
+MIGRATIONS = (Migration(1, "audit_meta and append-only audit_records (PostgreSQL)", _DDL),)
 
 
 class PostgresAuditLog(AuditLog):
@@ -37,7 +39,7 @@ class PostgresAuditLog(AuditLog):
         """`local`: where this process keeps the log's local files (a generated content key when no
         `hash_key` is configured); `options` are `AuditLog`'s (keys, durability, checkpoints)."""
         super().__init__(local, **options)
-        self.db = PostgresDatabase(url, SCHEMA, _DDL)
+        self.db = PostgresDatabase(url, SCHEMA, store="audit", migrations=MIGRATIONS)
         self._scheme_checked = False
 
     @contextmanager
