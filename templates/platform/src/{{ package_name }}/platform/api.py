@@ -152,7 +152,10 @@ def create_platform_app(
             raise
         try:
             clients = runtime.settings.api_clients
-            app.state.clients = ClientRegistry(clients) if clients else ClientRegistry.local_default()
+            limiter = runtime.rate_limiter()  # shared by every replica when state is in PostgreSQL
+            app.state.clients = (
+                ClientRegistry(clients, limiter=limiter) if clients else ClientRegistry.local_default(limiter=limiter)
+            )
             app.state.service = service_factory(runtime) if service_factory else None
         except BaseException:
             runtime.close()

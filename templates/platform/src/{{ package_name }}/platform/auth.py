@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -48,7 +49,9 @@ class Caller:
 class ClientRegistry:
     """Looks callers up by key in constant time per comparison (no timing oracle)."""
 
-    def __init__(self, clients: dict[str, ApiClient]) -> None:
+    def __init__(self, clients: dict[str, ApiClient], *, limiter: Limiter | None = None) -> None:
+        """`limiter` counts each client's requests (default: per process; the runtime passes one in
+        PostgreSQL when state is shared, so replicas enforce one `rate_per_minute` together)."""
         for name, client in clients.items():
             unknown = set(client.scopes) - set(SCOPES)
             if unknown:
@@ -57,12 +60,13 @@ class ClientRegistry:
             if client.clearance not in CLEARANCES:
                 raise ValueError(f"API_CLIENTS: client {name!r} clearance must be one of {CLEARANCES}")
         self._clients = clients
-        self._limiter = RateLimiter()
+        self._limiter: Limiter = limiter or RateLimiter()
         self._failures = RateLimiter(max_keys=10_000)  # per wrong-key prefix; bounded under a flood
 
     @classmethod
-    def local_default(cls) -> ClientRegistry:
-        return cls({"local-dev": ApiClient(key=LOCAL_DEV_KEY, scopes=list(SCOPES), clearance="confidential")})
+    def local_default(cls, *, limiter: Limiter | None = None) -> ClientRegistry:
+        client = ApiClient(key=LOCAL_DEV_KEY, scopes=list(SCOPES), clearance="confidential")
+        return cls({"local-dev": client}, limiter=limiter)
 
     def current(self, client_id: str) -> Caller | None:
         """The client as configured now (None once removed): browser sessions re-check it on every request."""
@@ -87,6 +91,10 @@ class ClientRegistry:
         if not self._failures.allow(key[:FAILED_AUTH_PREFIX_CHARS], FAILED_AUTH_PER_MINUTE):
             raise AuthError(429, "too many failed authentication attempts with this key; wait a minute")
         raise AuthError(401, "unknown API key")
+
+
+class Limiter(Protocol):
+    def allow(self, client: str, per_minute: int) -> bool: ...
 
 
 class RateLimiter:

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import ENV_PREFIX
 from .audit.checkpoint import CHECKPOINT_FILE
@@ -26,6 +26,10 @@ from .guardrails import GuardPipeline, PipelineResult, build_pipelines
 from .observability.telemetry import Telemetry
 from .settings import Settings, get_settings
 from .storage import is_postgres
+
+if TYPE_CHECKING:
+    from .auth import Limiter
+    from .rate_limit_postgres import PostgresRateLimiter
 
 CLASSIFIER_FEATURE = "model_classifier"  # the budget feature and audit action of the guard's own model calls
 # (actor, feature) whose text the guards are scanning: a guard's own model call is booked to them.
@@ -94,6 +98,7 @@ class Runtime:
         # One AuditLog per process: concurrent threads then share commits instead of queueing on the lock.
         self.audit = self._open_audit(data)
         self._features: set[str] = set()
+        self._rate_limiter: PostgresRateLimiter | None = None
         self.telemetry.observe_budget(self._budget_left)
 
     @classmethod
@@ -116,6 +121,15 @@ class Runtime:
 
             return PostgresCostLedger(url)
         return CostLedger(data / "cost_ledger.sqlite3")
+
+    def rate_limiter(self) -> Limiter | None:
+        """Counts API requests for every replica when state is shared; None: the per-process default."""
+        if url := self._shared_state_url():
+            from .rate_limit_postgres import PostgresRateLimiter
+
+            self._rate_limiter = PostgresRateLimiter(url)
+            return self._rate_limiter
+        return None
 
     def _open_audit(self, data: Path) -> AuditLog:
         """The audit log: a SQLite file, or one chain in PostgreSQL for every replica."""
@@ -378,6 +392,8 @@ class Runtime:
         self.audit.close()  # checkpoints the head this process reached, if it wrote records
         self.telemetry.shutdown()
         self.budget.ledger.close()
+        if self._rate_limiter is not None:
+            self._rate_limiter.close()
 
 
 def _billed(completion: Completion, input_bound: int, max_tokens: int) -> tuple[int, int]:
