@@ -132,6 +132,23 @@ def cmd_lock(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboards(args: argparse.Namespace) -> int:
+    """Build the platform's Grafana dashboard (grafana-foundation-sdk) into templates/platform/dashboards/."""
+    from .dashboards import DASHBOARD, GENERATED_FROM, MissingBuilder, write
+
+    try:
+        matched = write(check=args.check)
+    except MissingBuilder as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    where = DASHBOARD.relative_to(DASHBOARD.parents[3])
+    if args.check and not matched:
+        print(f"{where} is not what {GENERATED_FROM} builds: run `paved-roads dashboards`", file=sys.stderr)
+        return 1
+    print(f"{where}: {'up to date' if matched else 'written'}")
+    return 0
+
+
 def _slug(project: Path) -> str:
     import yaml
 
@@ -177,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     adopt.add_argument("--diff-lines", type=int, default=200, help="lines of the diff to show")
     adopt.set_defaults(func=cmd_adopt)
     sub.add_parser("lock", help=cmd_lock.__doc__).set_defaults(func=cmd_lock)
+    dashboards = sub.add_parser("dashboards", help=cmd_dashboards.__doc__)
+    dashboards.add_argument("--check", action="store_true", help="only compare with the committed file (exit 1)")
+    dashboards.set_defaults(func=cmd_dashboards)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -23,6 +23,7 @@ from .errors import BudgetExceeded, ConfigError, GatewayError, Refused
 from .gateway import Completion, Gateway, Message, build_gateway
 from .governance import Governance, load_governance
 from .guardrails import GuardPipeline, PipelineResult, build_pipelines
+from .observability import semconv
 from .observability.telemetry import Telemetry
 from .settings import Settings, get_settings
 from .storage import is_postgres
@@ -100,6 +101,7 @@ class Runtime:
         self._features: set[str] = set()
         self._rate_limiter: PostgresRateLimiter | None = None
         self.telemetry.observe_budget(self._budget_left)
+        self._observe_budget_and_evals()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, telemetry: Telemetry | None = None) -> Runtime:
@@ -210,13 +212,18 @@ class Runtime:
         user_message = f"{context}\n\n{sent}" if context else sent
         messages = [Message("system", system), Message("user", user_message)]
         bound = input_token_bound(messages)  # an upper bound, not an estimate: the limit must hold
+        self.telemetry.feature_seen(feature)
         try:
             reservation = self.budget.reserve(
                 feature=feature, model=self.settings.model, input_tokens=bound, max_output_tokens=max_tokens
             )
         except BudgetExceeded as error:
+            if error.retry_after_s is None:  # spent, not merely held by calls in flight
+                self.telemetry.budget_hard_limit(feature, "blocked")
             self._audit_refusal(actor, feature, "budget", user, verdict_in)
             raise Refused("budget", str(error), retry_after_s=error.retry_after_s) from error
+        if reservation.degraded:
+            self.telemetry.budget_hard_limit(feature, "degraded")
         try:
             with self.telemetry.llm_call("chat", reservation.model, self.settings.model_provider, feature) as call:
                 call.record_input(messages)
@@ -346,6 +353,17 @@ class Runtime:
         record = self.audit.append(**fields)
         self.telemetry.audit_appended(fields["action"], fields["decision"])
         return record
+
+    def _observe_budget_and_evals(self) -> None:
+        """Spend, limits, eval scores and thresholds as gauges (the dashboards' and alert rules' inputs)."""
+        from .observability import gauges
+
+        sc, ledger, evals = semconv, self.budget.ledger, self.governance.evals
+        report = self.settings.path(self.settings.data_dir) / "evals" / "latest.json"
+        self.telemetry.observe(sc.BUDGET_SPENT, lambda: gauges.budget_spent(ledger, self._features.copy))
+        self.telemetry.observe(sc.BUDGET_LIMIT, lambda: gauges.budget_limits(self.governance.budget))
+        self.telemetry.observe(sc.EVAL_SCORE, lambda: gauges.eval_scores(report))
+        self.telemetry.observe(sc.EVAL_THRESHOLD, lambda: gauges.eval_thresholds(evals.thresholds))
 
     def _budget_left(self) -> dict[str, float]:
         """USD left per feature this process has billed; read when metrics are collected."""

@@ -39,6 +39,11 @@ GUARD_NAME = "paved_roads.guard.name"
 GUARD_ACTION = "paved_roads.guard.action"
 AUDIT_ACTION = "paved_roads.audit.action"
 AUDIT_DECISION = "paved_roads.audit.decision"
+BUDGET_PERIOD = "paved_roads.budget.period"  # day | month (UTC)
+BUDGET_LEVEL = "paved_roads.budget.level"  # soft | hard
+BUDGET_OUTCOME = "paved_roads.budget.outcome"  # blocked | degraded
+EVAL_METRIC = "paved_roads.eval.metric"
+EVAL_BOUND = "paved_roads.eval.bound"  # min | max
 
 # --- paved-roads metrics and events -------------------------------------------------------------
 GUARD_VERDICTS = "paved_roads.guard.verdicts"  # counter, {verdict}, by guard and action
@@ -46,6 +51,11 @@ COST = "paved_roads.cost"  # counter, USD, by feature and response model
 BUDGET_REMAINING = "paved_roads.budget.remaining"  # gauge, USD, by feature
 AUDIT_APPENDS = "paved_roads.audit.appends"  # counter, {record}, by action and decision
 BUDGET_ANOMALIES = "paved_roads.budget.anomalies"  # counter, {alert}, by feature
+BUDGET_SPENT = "paved_roads.budget.spent"  # gauge, USD, by feature and period: spend so far this day/month
+BUDGET_LIMIT = "paved_roads.budget.limit"  # gauge, USD, by period and level: governance.yml's limits
+BUDGET_HARD_LIMIT = "paved_roads.budget.hard_limit"  # counter, {call}, by feature and outcome
+EVAL_SCORE = "paved_roads.eval.score"  # gauge, by metric: the latest eval report's value
+EVAL_THRESHOLD = "paved_roads.eval.threshold"  # gauge, by metric and bound: governance.yml's threshold
 GUARD_VERDICT_EVENT = "paved_roads.guard.verdict"  # span event on the active span
 
 # --- HTTP server metrics (OpenTelemetry FastAPI instrumentation, stable HTTP conventions) ----------

@@ -69,6 +69,9 @@ OTLP_PROTOCOL = "http/protobuf"
 _PROMETHEUS_UNITS = {"s": "seconds", "USD": "usd", "By": "bytes"}
 
 
+GaugeSource = Callable[[], Iterable[tuple[float, dict[str, str]]]]
+
+
 class ChatMessage(Protocol):
     role: str
     content: str
@@ -191,6 +194,19 @@ class Telemetry:
             sc.AUDIT_APPENDS, [self._audit_appends.observe], "{record}", "Audit records written"
         )
         self._budget_anomalies = meter.create_counter(sc.BUDGET_ANOMALIES, "{alert}", "Spend-rate anomaly alerts")
+        self._hard_limit = meter.create_counter(
+            sc.BUDGET_HARD_LIMIT, "{call}", "Calls refused or degraded because spend reached a hard limit"
+        )
+        self._gauge_sources: dict[str, list[GaugeSource]] = {}
+        for name, unit, description in (
+            (sc.BUDGET_SPENT, "USD", "Spend so far in the current UTC day and month"),
+            (sc.BUDGET_LIMIT, "USD", "Budget limits from governance.yml (soft = hard x soft_limit_ratio)"),
+            (sc.EVAL_SCORE, "1", "Metric values of the latest eval report"),
+            (sc.EVAL_THRESHOLD, "1", "Eval thresholds from governance.yml"),
+        ):
+            self._gauge_sources[name] = []
+            meter.create_observable_gauge(name, [self._observer(name)], unit, description)
+        self._seen_features: set[str] = set()
         self._closed = False
 
     @classmethod
@@ -301,6 +317,31 @@ class Telemetry:
 
     def budget_anomaly(self, feature: str) -> None:
         self._budget_anomalies.add(1, {sc.FEATURE: feature})
+
+    def budget_hard_limit(self, feature: str, outcome: str) -> None:
+        """A call refused (`blocked`) or sent to `degrade_to` (`degraded`) because spend reached a hard limit."""
+        self._hard_limit.add(1, {sc.FEATURE: feature, sc.BUDGET_OUTCOME: outcome})
+
+    def feature_seen(self, feature: str) -> None:
+        """Start the feature's alert counters at zero, so `increase()` sees their first event (not only the second)."""
+        if feature in self._seen_features:
+            return
+        self._seen_features.add(feature)
+        self._budget_anomalies.add(0, {sc.FEATURE: feature})
+        for outcome in ("blocked", "degraded"):
+            self._hard_limit.add(0, {sc.FEATURE: feature, sc.BUDGET_OUTCOME: outcome})
+
+    def observe(self, name: str, source: GaugeSource) -> None:
+        """Report `source()` ([(value, attributes), ...]) as gauge `name` whenever metrics are collected."""
+        self._gauge_sources[name].append(source)
+
+    def _observer(self, name: str) -> Callable[[CallbackOptions], Iterable[Observation]]:
+        def observe(_options: CallbackOptions) -> Iterable[Observation]:
+            return [
+                Observation(value, attributes) for source in self._gauge_sources[name] for value, attributes in source()
+            ]
+
+        return observe
 
     def audit_appended(self, action: str, decision: str) -> None:
         self._audit_appends.add(action, decision)
