@@ -302,6 +302,16 @@ def incomplete_decision_record(project: Project) -> None:
     )
 
 
+def split_limit_removed(project: Project) -> None:
+    """Refunds on one order no longer add up (the approval rules lose their cumulative limit); CI reruns the evals."""
+    rules = project.path / "rules" / "action_risk.yml"
+    text = rules.read_text()
+    weakened = "\n".join(line for line in text.splitlines() if not line.strip().startswith("cumulative:"))
+    assert weakened != text
+    rules.write_text(weakened + "\n")
+    project.run("eval")
+
+
 @dataclass(frozen=True)
 class Defect:
     control: str
@@ -339,6 +349,7 @@ DEFECTS = [
     Defect("high.independent_review", "high", review_of_an_older_commit, "README.md changed since"),
     Defect("high.independent_review", "high", non_owner_review, f"{OUTSIDER} is not an owner"),
     Defect("high.independent_review", "high", same_owner_twice, "1 of 2 independent owner approvals"),
+    Defect("medium.eval_thresholds", "high", split_limit_removed, "split_caught = "),
     Defect("high.human_in_the_loop", "high", hitl_off),
     Defect("high.audit_hmac", "high", hmac_off),
     Defect("high.decision_records", "high", incomplete_decision_record),

@@ -35,22 +35,27 @@ NEW_STEPS = {  # store file -> the step release v1.1.0 adds after its version-1 
     f"{PLATFORM}/budget/cost_ledger.py": (
         'Migration(2, "spend carries a cost centre", "ALTER TABLE spend ADD COLUMN cost_centre TEXT")'
     ),
-    "templates/approval-workflow/src/{{ package_name }}/store.py": (
-        'Migration(2, "proposals carry a ticket", "ALTER TABLE proposals ADD COLUMN ticket TEXT NOT NULL DEFAULT \'\'")'
+    "templates/approval-workflow/src/{{ package_name }}/store.py": (  # after its version 2 (four-eyes, 0.2)
+        'Migration(3, "proposals carry a ticket", "ALTER TABLE proposals ADD COLUMN ticket TEXT NOT NULL DEFAULT \'\'")'
     ),
     f"{PLATFORM}/knowledge/retrieval/postgres_store.py": (
         'Migration(2, "documents carry a retention class", "ALTER TABLE {schema}.documents ADD COLUMN retention text")'
     ),
 }
 FIRST = re.compile(r"^MIGRATIONS = \(Migration\(1, .*\),\)$", re.MULTILINE)
+SEVERAL = re.compile(r"^MIGRATIONS = \(\n(?:    .*\n)+\)$", re.MULTILINE)  # one step per line
 
 
 def release_schema_change(template: Path) -> None:
     for rel, step in NEW_STEPS.items():
         path = template / rel
         text = path.read_text()
-        assert FIRST.search(text), f"{rel}: no one-line `MIGRATIONS = (Migration(1, ...),` to extend"
-        path.write_text(FIRST.sub(lambda m, step=step: f"{m.group(0)[:-1]}\n    {step},\n)", text, count=1))
+        if FIRST.search(text):
+            text = FIRST.sub(lambda m, step=step: f"{m.group(0)[:-1]}\n    {step},\n)", text, count=1)
+        else:
+            assert SEVERAL.search(text), f"{rel}: no `MIGRATIONS = (Migration(1, ...), ...)` to extend"
+            text = SEVERAL.sub(lambda m, step=step: f"{m.group(0)[:-1]}    {step},\n)", text, count=1)
+        path.write_text(text)
     git(template, "commit", "-q", "-am", "schema changes")
     git(template, "tag", V2)
 
@@ -99,11 +104,7 @@ def versions(database: Path) -> dict[str, int]:
 @pytest.mark.xdist_group("schema-update")
 def test_sqlite_project_with_data_keeps_every_row_across_a_schema_change(template: Path, shared_tmp: Path) -> None:
     project, env, slug = _project(template, shared_tmp / "approvals", "dev", pattern="approval-workflow")
-    env.run(slug, "demo")  # proposals and decisions (in a scratch store), audit records, ledger rows
-    demo_store, store = project / "var" / "demo" / "approvals.sqlite3", project / "var" / "approvals.sqlite3"
-    with sqlite3.connect(demo_store) as scratch, sqlite3.connect(store) as own:
-        scratch.backup(own)  # the demo's proposals become the project's own
-    shutil.rmtree(project / "var" / "demo")
+    env.run(slug, "demo")  # proposals, decisions, executions and audit records in the project's own stores
     before = row_counts(project)
     assert before["audit.sqlite3:audit_records"] > 0 and before["approvals.sqlite3:proposals"] > 0
     started = shutil.copytree(project, shared_tmp / "approvals-started", symlinks=True)
@@ -116,7 +117,7 @@ def test_sqlite_project_with_data_keeps_every_row_across_a_schema_change(templat
     migrated = env.run(slug, "migrate").stdout
     assert "audit: schema 1 -> 2: 2 index audit records by action" in migrated
     assert "ledger: schema 1 -> 2: 2 spend carries a cost centre" in migrated
-    assert "proposals: schema 1 -> 2: 2 proposals carry a ticket" in migrated
+    assert "proposals: schema 2 -> 3: 3 proposals carry a ticket" in migrated
     after = row_counts(project)
     assert {t: after[t] for t in before} == before, "a migration lost or added rows"
     assert all(n == 0 for t, n in after.items() if t not in before), "a new table came with rows"
@@ -136,7 +137,7 @@ def test_sqlite_project_with_data_keeps_every_row_across_a_schema_change(templat
         check=True,
         capture_output=True,
     )
-    assert versions(started / "var" / "approvals.sqlite3")["proposals"] == 2
+    assert versions(started / "var" / "approvals.sqlite3")["proposals"] == 3
 
     with sqlite3.connect(project / "var" / "audit.sqlite3") as conn:
         conn.execute("UPDATE schema_versions SET version = 9 WHERE store = 'audit'")

@@ -1,7 +1,9 @@
-"""Command line: the platform commands plus `pending` and `expire` for the approval queue."""
+"""Command line: the platform commands plus `pending`, `expire` and `worker` for the approval queue."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import TYPE_CHECKING
 
 import typer
@@ -21,7 +23,8 @@ def open_stores(runtime: Runtime) -> None:
     from .service import ProposalService
 
     service = ProposalService.from_runtime(runtime)
-    ReviewerSessions(service.store, service.clock)
+    ReviewerSessions(service.db, service.clock)
+    service.close()
 
 
 app = build_cli(PatternHooks.lazy(__package__, open_stores=open_stores))
@@ -32,7 +35,7 @@ def open_service() -> ProposalService:
 
     try:
         return ProposalService.from_runtime(open_runtime())
-    except ConfigError as error:
+    except (ConfigError, ValueError) as error:
         raise fail(str(error)) from error
 
 
@@ -44,16 +47,39 @@ def pending() -> None:
     service = open_service()
     waiting = service.list_proposals(State.PENDING_REVIEW, limit=500)
     for proposal in waiting:
-        who = f"by {proposal.proposed_by}  expires {proposal.expires_at}"
-        typer.echo(f"{proposal.id}  {proposal.risk:<6} {proposal.action:<14} {who}")
+        who = f"requested by {proposal.requested_by}  {len(proposal.approvals)}/{proposal.approvals_required} approvals"
+        typer.echo(f"{proposal.id}  {proposal.risk:<6} {proposal.action:<14} {who}  expires {proposal.expires_at}")
     typer.echo(f"{len(waiting)} pending")
+    service.close()
     service.runtime.close()
 
 
 @app.command()
 def expire() -> None:
-    """Expire overdue pending proposals now (the service also does this on every request)."""
+    """Expire overdue proposals now (the worker also does this)."""
     service = open_service()
     expired = service.expire_due()
     typer.echo(f"expired {len(expired)} proposal(s)" + (": " + ", ".join(expired) if expired else ""))
+    service.close()
     service.runtime.close()
+
+
+@app.command()
+def worker(once: bool = typer.Option(False, "--once", help="work until idle, then exit")) -> None:
+    """Execute approved proposals, run expiry and SLA timers, deliver webhooks, drain the audit outbox."""
+    from .worker import Worker
+
+    service = open_service()
+    runner = Worker(service)
+    try:
+        if once:
+            typer.echo(f"{runner.name}: {runner.run_until_idle()} item(s) handled")
+            return
+        stop = threading.Event()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, lambda *_: stop.set())
+        typer.echo(f"{runner.name}: working (Ctrl-C to stop)")
+        runner.run(stop)
+    finally:
+        service.close()
+        service.runtime.close()

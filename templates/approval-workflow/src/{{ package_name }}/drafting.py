@@ -1,8 +1,9 @@
-"""The model's part: draft the justification a reviewer reads, from the proposal's context.
+"""The rationale a reviewer reads: facts from the evidence and the request's context, each cited.
 
-The model never decides risk or approval. Its draft goes through `runtime.complete`
-(guards, budget, audit) and may only make review *stricter*: a draft that finds no
-support in the context escalates the proposal to at least medium risk.
+Evidence passages are tagged `[E1]`, `[E2]` ..., the request's context paragraphs `[C1]` ...;
+the draft goes through `runtime.complete` (guards, budget, audit) and counts as supported only
+if it cites a tag that was really given. The model never decides risk or approval, and an
+unsupported draft can only make review stricter.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .actions import Action
+from .evidence import Evidence
 from .platform.assets import Prompt
 from .platform.gateway.evidence_prompt import evidence_message
 from .platform.runtime import Runtime
 
 MAX_CONTEXT_BLOCKS = 20
-_TAG = re.compile(r"\[C(\d+)\]")
+_TAG = re.compile(r"\[([EC]\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Rationale:
     text: str
     supported: bool
     prompt_version: str
+    cited: tuple[str, ...] = ()
 
 
 def context_blocks(context: str) -> list[str]:
@@ -33,29 +36,42 @@ def context_blocks(context: str) -> list[str]:
     return [paragraph for paragraph in paragraphs if paragraph][:MAX_CONTEXT_BLOCKS]
 
 
-def build_user_message(action: Action, params: dict[str, Any], blocks: list[str]) -> str:
-    """The platform's evidence prompt: context blocks tagged C1..Cn, then why the action is needed."""
-    values = ", ".join(str(params[name]) for name in action.prompt_params if name in params)
-    tagged = ((f"C{number}", block) for number, block in enumerate(blocks, start=1))
-    return evidence_message(tagged, f"Why should we {action.description} ({values})?")
+def tagged_sources(evidence: list[Evidence], context: str) -> dict[str, str]:
+    """Tag -> text for everything the rationale may cite."""
+    sources = {f"E{number}": passage.text for number, passage in enumerate(evidence, start=1)}
+    sources |= {f"C{number}": block for number, block in enumerate(context_blocks(context), start=1)}
+    return sources
+
+
+def cited_tags(text: str, sources: dict[str, str]) -> tuple[tuple[str, ...], bool]:
+    """Tags the text cites, and whether all of them (and at least one) are real."""
+    cited = tuple(dict.fromkeys(_TAG.findall(text)))
+    return cited, bool(cited) and all(tag in sources for tag in cited)
 
 
 def draft_rationale(
-    runtime: Runtime, prompt: Prompt, *, actor: str, action: Action, params: dict[str, Any], context: str
+    runtime: Runtime,
+    prompt: Prompt,
+    *,
+    actor: str,
+    action: Action,
+    params: dict[str, Any],
+    evidence: list[Evidence],
+    context: str,
 ) -> Rationale:
-    """Ask the model for a cited justification; supported only if it cites a real context block."""
-    blocks = context_blocks(context)
-    if not blocks:
-        return Rationale("No context was supplied with this proposal.", False, prompt.ref)
+    """Ask the model for a cited justification; supported only if it cites a real source."""
+    sources = tagged_sources(evidence, context)
+    if not sources:
+        return Rationale("No evidence or context was found for this proposal.", False, prompt.ref)
+    values = ", ".join(str(params[name]) for name in action.prompt_params if name in params)
     answer = runtime.complete(
         feature="propose",
         actor=actor,
         system=prompt.text,
-        user=build_user_message(action, params, blocks),
+        user=evidence_message(sources.items(), f"Why should we {action.description} ({values})?"),
         prompt_version=prompt.ref,
         max_tokens=300,
     )
     text = answer.text.strip()
-    cited = {int(number) for number in _TAG.findall(text)}
-    supported = bool(cited) and all(1 <= number <= len(blocks) for number in cited)
-    return Rationale(text, supported, prompt.ref)
+    cited, supported = cited_tags(text, sources)
+    return Rationale(text, supported, prompt.ref, cited)

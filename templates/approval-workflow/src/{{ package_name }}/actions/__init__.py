@@ -1,7 +1,7 @@
 """The actions this service may execute. Register yours in `default_registry`."""
 
 from .refund_order import REFUND_ORDER
-from .registry import Action, ActionRegistry, ExecutionContext
+from .registry import Action, ActionRegistry, Change, ExecutionContext
 from .send_notice import SEND_NOTICE
 
 
@@ -10,4 +10,4 @@ def default_registry() -> ActionRegistry:
     return ActionRegistry([REFUND_ORDER, SEND_NOTICE])
 
 
-__all__ = ["Action", "ActionRegistry", "ExecutionContext", "default_registry"]
+__all__ = ["Action", "ActionRegistry", "Change", "ExecutionContext", "default_registry"]

@@ -10,7 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .registry import Action, ExecutionContext
+from ..platform.database import Transaction
+from .registry import Action, Change, ExecutionContext
+
+MINOR_UNITS = {"JPY": 0}  # digits after the decimal point; 2 for every currency not listed
 
 
 class RefundParams(BaseModel):
@@ -32,24 +35,44 @@ CREATE TABLE IF NOT EXISTS refund_ledger (
     created_at TEXT NOT NULL,
     UNIQUE (proposal_id, kind)
 );
+CREATE INDEX IF NOT EXISTS refund_ledger_by_order ON refund_ledger (order_id);
 """
 
 
+def minor_units(amount: float, currency: str) -> int:
+    return round(amount * 10 ** MINOR_UNITS.get(currency, 2))
+
+
 def refund(params: RefundParams, ctx: ExecutionContext) -> dict[str, Any]:
-    return _write(params, ctx, "refund", round(params.amount * 100))
+    return _write(params, ctx, "refund", minor_units(params.amount, params.currency))
 
 
 def reverse_refund(params: RefundParams, ctx: ExecutionContext) -> dict[str, Any]:
-    return _write(params, ctx, "reversal", -round(params.amount * 100))
+    return _write(params, ctx, "reversal", -minor_units(params.amount, params.currency))
 
 
-def _write(params: RefundParams, ctx: ExecutionContext, kind: str, cents: int) -> dict[str, Any]:
-    cursor = ctx.db.execute(
-        "INSERT INTO refund_ledger (proposal_id, kind, order_id, amount_cents, currency, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (ctx.proposal_id, kind, params.order_id, cents, params.currency, ctx.now),
+def preview_refund(params: RefundParams, db: Transaction) -> list[Change]:
+    refunded = db.scalar(
+        "SELECT COALESCE(SUM(amount_cents), 0) AS total FROM refund_ledger WHERE order_id = ? AND currency = ?",
+        (params.order_id, params.currency),
     )
-    return {"ledger_id": cursor.lastrowid, "kind": kind, "order_id": params.order_id, "amount_cents": cents}
+    scale = 10 ** MINOR_UNITS.get(params.currency, 2)
+    before = int(refunded or 0) / scale
+    after = before + minor_units(params.amount, params.currency) / scale
+    return [
+        Change(
+            f"refunded on order {params.order_id}", f"{before:.2f} {params.currency}", f"{after:.2f} {params.currency}"
+        )
+    ]
+
+
+def _write(params: RefundParams, ctx: ExecutionContext, kind: str, amount: int) -> dict[str, Any]:
+    row = ctx.db.one(
+        "INSERT INTO refund_ledger (proposal_id, kind, order_id, amount_cents, currency, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (ctx.proposal_id, kind, params.order_id, amount, params.currency, ctx.now),
+    )
+    return {"ledger_id": int(row["id"]), "kind": kind, "order_id": params.order_id, "amount_cents": amount}
 
 
 REFUND_ORDER = Action(
@@ -58,6 +81,7 @@ REFUND_ORDER = Action(
     params=RefundParams,
     execute=refund,
     compensate=reverse_refund,
+    preview=preview_refund,
     schema=SCHEMA,
     prompt_params=("order_id", "amount", "currency"),
 )

@@ -1,26 +1,27 @@
 """Executors: plain Python callables registered by name, with a params model each.
 
-An executor runs inside the transaction that marks its proposal `executed`, so a
-local side effect (a ledger row, an outbox row) commits together with the state
-change or not at all. An executor that calls another system must pass
-`ctx.idempotency_key` along, so a retry after a crash is a no-op downstream.
+An executor runs inside the transaction that marks its proposal `executed`, so a local side
+effect (a ledger row, an outbox row) commits together with the state change or not at all.
+An executor that calls another system must pass `ctx.idempotency_key` along, so a retry after
+a crash is a no-op downstream. `preview` reads (never writes) what executing would change,
+for the reviewer's diff.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..platform.database import Transaction
 from ..proposals import InvalidProposal
 
 
 @dataclass(frozen=True)
 class ExecutionContext:
-    db: sqlite3.Connection
+    db: Transaction
     proposal_id: str
     actor: str
     now: str
@@ -30,12 +31,22 @@ class ExecutionContext:
         return self.proposal_id
 
 
+@dataclass(frozen=True)
+class Change:
+    """One line of the reviewer's diff: what `what` is now and what it will be after executing."""
+
+    what: str
+    before: str
+    after: str
+
+
 Executor = Callable[[Any, ExecutionContext], dict[str, Any]]
+Preview = Callable[[Any, Transaction], list[Change]]
 
 
 @dataclass(frozen=True)
 class Action:
-    """A registered action: what it does (for the prompt), its params, how to do and undo it.
+    """A registered action: what it does (for the prompt), its params, how to do, undo and preview it.
 
     `prompt_params` names the params the model may see; the rest (recipients, message
     bodies) stay out of the prompt, so personal data is not sent to a model to justify an action.
@@ -46,6 +57,7 @@ class Action:
     params: type[BaseModel]
     execute: Executor
     compensate: Executor | None = None
+    preview: Preview | None = None
     schema: str = ""
     prompt_params: tuple[str, ...] = ()
 

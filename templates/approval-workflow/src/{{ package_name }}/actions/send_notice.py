@@ -1,4 +1,4 @@
-"""Demo action: queue a customer notice in a local outbox.
+"""Demo action: queue a customer notice in a local mail queue.
 
 A mail worker would send queued rows; rolling back cancels a notice that has not
 been sent yet and refuses once it has (an email cannot be unsent).
@@ -10,8 +10,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..platform.database import Transaction
 from ..proposals import ExecutionFailed
-from .registry import Action, ExecutionContext
+from .registry import Action, Change, ExecutionContext
+
+AUDIENCE_WORDS = {"customer": "one customer", "segment": "a customer segment", "all_customers": "every customer"}
 
 
 class NoticeParams(BaseModel):
@@ -38,12 +41,12 @@ CREATE TABLE IF NOT EXISTS notice_outbox (
 
 
 def queue_notice(params: NoticeParams, ctx: ExecutionContext) -> dict[str, Any]:
-    cursor = ctx.db.execute(
+    row = ctx.db.one(
         "INSERT INTO notice_outbox (proposal_id, audience, recipient, subject, body, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, 'queued', ?)",
+        " VALUES (?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
         (ctx.proposal_id, params.audience, params.recipient, params.subject, params.body, ctx.now),
     )
-    return {"outbox_id": cursor.lastrowid, "status": "queued", "recipient": params.recipient}
+    return {"outbox_id": int(row["id"]), "status": "queued", "recipient": params.recipient}
 
 
 def cancel_notice(params: NoticeParams, ctx: ExecutionContext) -> dict[str, Any]:
@@ -56,12 +59,24 @@ def cancel_notice(params: NoticeParams, ctx: ExecutionContext) -> dict[str, Any]
     return {"status": "cancelled", "recipient": params.recipient}
 
 
+def preview_notice(params: NoticeParams, db: Transaction) -> list[Change]:
+    queued = db.scalar(
+        "SELECT COUNT(*) AS n FROM notice_outbox WHERE recipient = ? AND status = 'queued'", (params.recipient,)
+    )
+    return [
+        Change(f"notices queued for {params.recipient}", str(queued), str(int(queued or 0) + 1)),
+        Change("who receives it", "nobody", f"{AUDIENCE_WORDS[params.audience]} ({params.recipient})"),
+        Change("subject", "", params.subject),
+    ]
+
+
 SEND_NOTICE = Action(
     name="send_notice",
     description="send a notice to a customer or a group of customers",
     params=NoticeParams,
     execute=queue_notice,
     compensate=cancel_notice,
+    preview=preview_notice,
     schema=SCHEMA,
     prompt_params=("audience", "subject"),
 )

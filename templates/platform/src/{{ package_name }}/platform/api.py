@@ -88,6 +88,23 @@ def require_scope(scope: str) -> Callable[[Request], Any]:
     return dependency
 
 
+# Statuses only some routes send; a route declares them with `responses=error_responses(404, 409)`.
+MORE_ERRORS = {
+    402: "The budget's hard limit is reached",
+    404: "No such resource",
+    409: "Conflicts with the resource's current state; the detail names what is allowed",
+    503: "A dependency (the model gateway) is unavailable",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries with the platform's error body, for statuses beyond ERROR_RESPONSES."""
+    return {
+        status: ERROR_RESPONSES.get(status) or {"model": ErrorBody, "description": MORE_ERRORS[status]}
+        for status in statuses
+    }
+
+
 def model_response(body: BaseModel, status_code: int = 200) -> Response:
     """A response already serialised by pydantic, for hot routes.
 
@@ -220,6 +237,7 @@ __all__ = [
     "ErrorBody",
     "RuntimeDep",
     "create_platform_app",
+    "error_responses",
     "get_service",
     "get_settings",
     "model_response",

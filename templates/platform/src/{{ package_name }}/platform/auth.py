@@ -72,6 +72,9 @@ class ClientRegistry:
         """The client as configured now (None once removed): browser sessions re-check it on every request."""
         client = self._clients.get(client_id)
         return Caller(client_id, frozenset(client.scopes), client.clearance) if client else None
+    def client(self, name: str) -> ApiClient | None:
+        """The client configured under `name` now (None once it is removed)."""
+        return self._clients.get(name)
 
     def authenticate(self, key: str | None, scope: str, *, remote: str = "unknown") -> Caller:
         """The caller for `key`, or `AuthError` (401 unknown, 403 scope, 429 rate limit).

@@ -15,10 +15,12 @@ them all; a bare `Exception` from platform code is a bug.
     ├── Refused              a control (guardrails, budget, gateway, ...) said no
     ├── BudgetExceeded       a hard budget limit would be crossed
     ├── AuditError           the audit log cannot be written as asked
+    │   └── CursorMoved      another feeder advanced a source's cursor first (re-read and retry)
     ├── AuditContentError    a field looks like raw content; the audit log stores hashes only
     ├── ProviderError        one provider call failed (retried, then the next route is tried)
     ├── GatewayError         every route failed; the message lists each one and why
-    └── SchemaError          a database is newer than this code, or a schema migration failed
+    ├── SchemaError          a database is newer than this code, or a schema migration failed
+    └── ConstraintError      a unique or foreign-key constraint refused a database write
 """
 
 from __future__ import annotations
@@ -107,6 +109,10 @@ class AuditError(PlatformError, RuntimeError):
     """The audit log cannot be written as asked (wrong key, inconsistent head, unreadable file)."""
 
 
+class CursorMoved(AuditError):
+    """Another writer advanced the source's cursor first; re-read it and append what is left."""
+
+
 class AuditContentError(PlatformError, ValueError):
     """A field looks like raw content or PII; the audit log stores hashes and metadata only."""
 
@@ -152,3 +158,7 @@ class RetrievalLeak(PlatformError, RuntimeError):
 
 class SchemaError(PlatformError, RuntimeError):
     """A database's schema cannot be brought to this code's version; the message names the store."""
+
+
+class ConstraintError(PlatformError):
+    """A unique or foreign-key constraint refused a write (SQLite or PostgreSQL alike)."""

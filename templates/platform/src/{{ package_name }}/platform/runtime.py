@@ -187,6 +187,7 @@ class Runtime:
         max_tokens: int = 512,
         use_cache: bool = True,
         review: Callable[[str], Review] | None = None,
+        response_format: dict[str, Any] | None = None,
     ) -> GovernedAnswer:
         """Ask the model under every control the governance file switches on.
 
@@ -228,7 +229,11 @@ class Runtime:
             with self.telemetry.llm_call("chat", reservation.model, self.settings.model_provider, feature) as call:
                 call.record_input(messages)
                 completion = self.gateway.complete(
-                    messages, model=reservation.model, max_tokens=max_tokens, use_cache=use_cache
+                    messages,
+                    model=reservation.model,
+                    max_tokens=max_tokens,
+                    use_cache=use_cache,
+                    response_format=response_format,
                 )
                 call.record_output(completion.text)
                 call.set_response(completion.model, completion.usage.input_tokens, completion.usage.output_tokens)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ... import ENV_PREFIX
-from ..errors import AuditContentError, AuditError
+from ..errors import AuditContentError, AuditError, CursorMoved
 from ..schema_migrations import Migration, migrate_sqlite
 from ..sqlite_db import immediate_transaction
 from .checkpoint import Checkpoint, append_checkpoint, signature_problem, signed
@@ -76,6 +76,15 @@ CREATE TRIGGER IF NOT EXISTS audit_records_no_delete BEFORE DELETE ON audit_reco
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only: records cannot be deleted'); END;
 """
 MIGRATIONS = (Migration(1, "audit records and meta, as of template 0.1.0", _SCHEMA),)
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """Move `source`'s cursor from `expected` to `to` in the same transaction as the append."""
+
+    source: str
+    expected: str | None
+    to: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,15 +219,38 @@ class AuditLog:
         assert ticket.record is not None
         return ticket.record
 
-    def append_many(self, entries: Iterable[AuditEntry]) -> list[AuditRecord]:
-        """Batch mode: all entries in one transaction and one fsync; all are written or none."""
+    def append_many(self, entries: Iterable[AuditEntry], *, advance: Advance | None = None) -> list[AuditRecord]:
+        """Batch mode: all entries in one transaction and one fsync; all are written or none.
+
+        With `advance`, the records and a per-source cursor commit together (compare-and-set:
+        `CursorMoved` if the cursor is no longer `advance.expected`), so a feeder that retries
+        after a crash (an outbox drain) appends each entry exactly once.
+        """
         prepared = [(entry, _canonical_details(entry)) for entry in entries]
         with self._lock:
-            return self._commit(prepared)
+            return self._commit(prepared, advance)
 
-    def _commit(self, prepared: list[tuple[AuditEntry, str]]) -> list[AuditRecord]:
+    def cursor(self, source: str) -> str | None:
+        """Where `source` last advanced to (None: never)."""
+        conn = self._reader()
+        if conn is None:
+            return None
+        with closing(conn):
+            row = conn.execute("SELECT value FROM audit_meta WHERE key = ?", (f"cursor:{source}",)).fetchone()
+        return None if row is None else row[0]
+
+    def _commit(self, prepared: list[tuple[AuditEntry, str]], advance: Advance | None = None) -> list[AuditRecord]:
         """Chain and insert validated entries in one transaction; the caller holds `self._lock`."""
         with self._write() as conn:
+            if advance is not None:
+                key = f"cursor:{advance.source}"
+                row = conn.execute("SELECT value FROM audit_meta WHERE key = ?", (key,)).fetchone()
+                if (row[0] if row else None) != advance.expected:
+                    raise CursorMoved(f"audit cursor {advance.source!r} moved past {advance.expected!r}")
+                conn.execute(
+                    "INSERT INTO audit_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, advance.to),
+                )
             seq, prev = _read_head(conn)
             records, rows = [], []
             ts = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -461,6 +493,11 @@ def _read_head(conn: sqlite3.Connection) -> tuple[int, str]:
 
 def _fail(good: int, bad: int, reason: str) -> VerifyResult:
     return VerifyResult(False, good, bad, reason)
+
+
+def check_entry(entry: AuditEntry) -> None:
+    """Refuse an entry `append` would refuse, before it is queued somewhere to be appended later."""
+    _canonical_details(entry)
 
 
 def _canonical_details(entry: AuditEntry) -> str:

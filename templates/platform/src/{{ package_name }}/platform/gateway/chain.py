@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..errors import GatewayError, ProviderError, RouteFailed
 from .cache import ResponseCache, cache_key
@@ -81,8 +81,13 @@ class Gateway:
         temperature: float = 0.0,
         max_tokens: int = 512,
         use_cache: bool = True,
+        response_format: dict[str, Any] | None = None,
     ) -> Completion:
-        """Answer `messages`; `model` picks a route by name or overrides the first route's model."""
+        """Answer `messages`; `model` picks a route by name or overrides the first route's model.
+
+        `response_format` (OpenAI's, e.g. a `json_schema`) is passed to providers that take it;
+        the caller still validates the reply, since a fallback route may not honour it.
+        """
         started = self._clock()
         messages = tuple(messages)
         if not messages:
@@ -93,12 +98,14 @@ class Gateway:
         cache = self.cache if use_cache else None
         key = ""
         if cache is not None:
-            params = {"temperature": temperature, "max_tokens": max_tokens}
+            params = {"temperature": temperature, "max_tokens": max_tokens, "response_format": response_format}
             key = cache_key(model or plan[0][1], messages, **params)
             if (hit := cache.get(key)) is not None:
                 return replace(hit, cached=True, latency_s=self._clock() - started)
         with self._slot():
-            completion = self._complete_first(plan, messages, temperature, max_tokens, started, self._deadline(started))
+            completion = self._complete_first(
+                plan, messages, temperature, max_tokens, started, self._deadline(started), response_format
+            )
         if cache is not None and not completion.failures:
             cache.put(key, completion)
         return completion
@@ -111,6 +118,7 @@ class Gateway:
         max_tokens: int,
         started: float,
         deadline: float | None,
+        response_format: dict[str, Any] | None = None,
     ) -> Completion:
         """First route that answers wins; each failure is recorded for the caller and the log."""
         failures: list[str] = []
@@ -122,7 +130,10 @@ class Gateway:
                 break
 
             def call(route: Route = route, model: str = route_model) -> ProviderReply:
-                return route.provider.complete(messages, model=model, temperature=temperature, max_tokens=max_tokens)
+                extra = {"response_format": response_format} if response_format else {}
+                return route.provider.complete(
+                    messages, model=model, temperature=temperature, max_tokens=max_tokens, **extra
+                )
 
             try:
                 reply = self._call(route, route_model, call, deadline)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
+from typing import Any
 
 from .extractive import answer_extractively, parse_prompt, tokenize
 from .local_embeddings import WORDLLAMA_MODEL, embed_matrix, wordllama_embeddings
@@ -50,9 +51,15 @@ class LocalProvider:
         self.dimensions = dimensions
 
     def complete(
-        self, messages: Sequence[Message], *, model: str, temperature: float, max_tokens: int
+        self,
+        messages: Sequence[Message],
+        *,
+        model: str,
+        temperature: float,
+        max_tokens: int,
+        response_format: dict[str, Any] | None = None,
     ) -> ProviderReply:
-        """Extractive answer; `temperature` is ignored because the answer is deterministic."""
+        """Extractive answer; `temperature` and `response_format` are ignored (the answer is plain text)."""
         max_chars = max(max_tokens, 1) * CHARS_PER_TOKEN
         parsed = parse_prompt(message.content for message in messages if message.role == "user")
         if parsed.sources or parsed.question:

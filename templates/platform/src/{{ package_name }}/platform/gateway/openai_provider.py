@@ -69,14 +69,22 @@ class OpenAICompatibleProvider:
         )
 
     def complete(
-        self, messages: Sequence[Message], *, model: str, temperature: float, max_tokens: int
+        self,
+        messages: Sequence[Message],
+        *,
+        model: str,
+        temperature: float,
+        max_tokens: int,
+        response_format: dict[str, Any] | None = None,
     ) -> ProviderReply:
-        body = {
+        body: dict[str, Any] = {
             "model": model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "temperature": temperature,
             self._max_tokens_field: max_tokens,
         }
+        if response_format:
+            body["response_format"] = response_format
         data = self._post("chat/completions", body)
         try:
             content = data["choices"][0]["message"]["content"]
