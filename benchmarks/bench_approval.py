@@ -68,7 +68,8 @@ def decide(client, number: int, run: str) -> tuple[float, float]:
         "requested_by": "carol",
     }
     started = time.perf_counter()
-    created = client.post("/proposals", json=body, headers={"X-API-Key": AGENT_KEY, "Idempotency-Key": f"{run}-{number}"})
+    headers = {"X-API-Key": AGENT_KEY, "Idempotency-Key": f"{run}-{number}"}
+    created = client.post("/proposals", json=body, headers=headers)
     assert created.status_code == 201, created.text
     decided_at = time.perf_counter()
     approved = client.post(
@@ -189,7 +190,8 @@ def outside(args: argparse.Namespace) -> None:
         "A decision: POST /proposals (120 EUR refund, medium risk) then POST /approve, which commits the approval",
         "and executes the refund in the same request; HTTP to uvicorn on 127.0.0.1.",
         "",
-        "| store | clients | decisions/s | decision p50 ms | decision p95 ms | propose+decide p50 ms | propose+decide p95 ms |",
+        "| store | clients | decisions/s | decision p50 ms | decision p95 ms | propose+decide p50 ms"
+        " | propose+decide p95 ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:

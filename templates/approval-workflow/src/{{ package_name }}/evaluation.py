@@ -45,7 +45,7 @@ def evidence_for(runtime: Runtime) -> KnowledgeEvidence:
     """One evidence index per eval run (the cases only read it)."""
     with _evidence_lock:
         if runtime not in _evidence:
-            _evidence[runtime] = KnowledgeEvidence.open(runtime)
+            _evidence[runtime] = KnowledgeEvidence.from_runtime(runtime)
         return _evidence[runtime]
 
 

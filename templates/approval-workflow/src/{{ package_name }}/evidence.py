@@ -58,10 +58,10 @@ class KnowledgeEvidence:
         self.knowledge = knowledge
 
     @classmethod
-    def open(cls, runtime: Runtime, settings: EvidenceSettings | None = None) -> KnowledgeEvidence:
+    def from_runtime(cls, runtime: Runtime, settings: EvidenceSettings | None = None) -> KnowledgeEvidence:
         """Open the evidence index and bring it up to date with the folder (unchanged files are skipped)."""
         settings = settings or EvidenceSettings()
-        knowledge = KnowledgeService.open(runtime, settings, namespace=NAMESPACE)
+        knowledge = KnowledgeService.from_runtime(runtime, settings, namespace=NAMESPACE)
         folder = runtime.settings.path(settings.corpus_dir)
         if folder.is_dir():
             report = knowledge.ingest_folder(folder)

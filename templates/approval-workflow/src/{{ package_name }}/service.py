@@ -125,7 +125,7 @@ class ProposalService:
             registry,
             rules,
             prompt,
-            evidence=evidence or KnowledgeEvidence.open(runtime),
+            evidence=evidence or KnowledgeEvidence.from_runtime(runtime),
             proposer=proposer,
             settings=approval,
             clock=clock,
@@ -159,8 +159,9 @@ class ProposalService:
         prepared = self.intake.prepare(request, actor=actor, clearance=clearance)
         now = self._now()
         requested_by = request.requested_by or actor
-        expiry = timedelta(hours=min(request.expires_in_hours or self.rules.default_expiry_hours,
-                                     self.rules.default_expiry_hours))  # fmt: skip
+        expiry = timedelta(
+            hours=min(request.expires_in_hours or self.rules.default_expiry_hours, self.rules.default_expiry_hours)
+        )
         try:
             with self.db.transaction() as tx:
                 proposal = self._routed(
@@ -195,7 +196,7 @@ class ProposalService:
                         created_at=_iso(now),
                         updated_at=_iso(now),
                         expires_at=_iso(now + expiry),
-                    ),  # fmt: skip
+                    ),
                 )
                 self.store.insert(tx, proposal)
                 self._record(tx, proposal, "create", State.PROPOSED, proposal.state, actor=actor, now=now)
@@ -311,9 +312,20 @@ class ProposalService:
             if completed:
                 window = timedelta(hours=self.rules.execution_window_hours)
                 changes = {"decided_by": actor, "decision_note": note, "expires_at": _iso(now + window)}
-            self._transition(tx, proposal, Act.APPROVE, to_state, actor=actor, now=now, note=note,
-                             details={"approvals": f"{count}/{proposal.approvals_required}", "note": self.runtime.audit.hash_text(note)},
-                             **changes)  # fmt: skip
+            self._transition(
+                tx,
+                proposal,
+                Act.APPROVE,
+                to_state,
+                actor=actor,
+                now=now,
+                note=note,
+                details={
+                    "approvals": f"{count}/{proposal.approvals_required}",
+                    "note": self.runtime.audit.hash_text(note),
+                },
+                **changes,
+            )
         self._after_commit()
         if completed and self.settings.execute_inline:
             return self._execute_now(proposal_id)
@@ -338,8 +350,18 @@ class ProposalService:
                 self._refuse(actor, f"proposal.{act}", proposal, InvalidProposal(f"{act} needs a note saying why"))
             if act == Act.REQUEST_CHANGES:
                 self._check_independent(proposal, actor, f"proposal.{act}")
-            self._transition(tx, proposal, act, to_state, actor=actor, now=now, note=note,
-                             details={"note": self.runtime.audit.hash_text(note)}, decided_by=actor, decision_note=note)  # fmt: skip
+            self._transition(
+                tx,
+                proposal,
+                act,
+                to_state,
+                actor=actor,
+                now=now,
+                note=note,
+                details={"note": self.runtime.audit.hash_text(note)},
+                decided_by=actor,
+                decision_note=note,
+            )
         self._after_commit()
         return self.get(proposal_id)
 
@@ -368,10 +390,17 @@ class ProposalService:
             routed = self._routed(tx, prepared, now=now, base=replace(proposal, expires_at=expires))
             routed = replace(routed, revision=proposal.revision + 1, escalated_to=None)
             self._transition(
-                tx, proposal, Act.REVISE, routed.state, actor=actor, now=now, note=revision.note, routed=routed,
+                tx,
+                proposal,
+                Act.REVISE,
+                routed.state,
+                actor=actor,
+                now=now,
+                note=revision.note,
+                routed=routed,
                 details={"note": self.runtime.audit.hash_text(revision.note)},
                 **{name: getattr(routed, name) for name in _REVISED},
-            )  # fmt: skip
+            )
         self._after_commit()
         if routed.state in EXECUTABLE and self.settings.execute_inline:
             return self._execute_now(proposal_id)
@@ -385,8 +414,18 @@ class ProposalService:
             if (proposal.state, Act.RETRY) not in _ALLOWED:
                 self._refuse(actor, "proposal.retry", proposal, illegal(proposal, Act.RETRY))
             window = timedelta(hours=self.rules.execution_window_hours)
-            self._transition(tx, proposal, Act.RETRY, State.APPROVED, actor=actor, now=now, note=note,
-                             details={"note": self.runtime.audit.hash_text(note)}, attempts=0, expires_at=_iso(now + window))  # fmt: skip
+            self._transition(
+                tx,
+                proposal,
+                Act.RETRY,
+                State.APPROVED,
+                actor=actor,
+                now=now,
+                note=note,
+                details={"note": self.runtime.audit.hash_text(note)},
+                attempts=0,
+                expires_at=_iso(now + window),
+            )
         self._after_commit()
         if self.settings.execute_inline:
             return self._execute_now(proposal_id)
@@ -421,14 +460,22 @@ class ProposalService:
                 self.outbox.done(job.id, now=now, tx=tx)  # executed, expired or rejected meanwhile
                 return proposal
             if proposal.state == State.EXECUTED:
-                self.runtime.record(actor=actor, action="proposal.execute", decision="replayed",
-                                    details={"proposal": proposal_id})  # fmt: skip
+                self.runtime.record(
+                    actor=actor, action="proposal.execute", decision="replayed", details={"proposal": proposal_id}
+                )
                 return proposal
             if proposal.state not in EXECUTABLE:
                 self._refuse(actor, "proposal.execute", proposal, illegal(proposal, Act.EXECUTE))
             if _iso(now) >= proposal.expires_at:
-                self._transition(tx, proposal, Act.EXPIRE, State.EXPIRED, actor=SYSTEM, now=now,
-                                 details={"reason": "execution window passed"})  # fmt: skip
+                self._transition(
+                    tx,
+                    proposal,
+                    Act.EXPIRE,
+                    State.EXPIRED,
+                    actor=SYSTEM,
+                    now=now,
+                    details={"reason": "execution window passed"},
+                )
                 self.outbox.finish(tx, EXECUTE_TOPIC, proposal_id, now=now)
                 if job is not None:
                     return proposal
@@ -453,9 +500,18 @@ class ProposalService:
             reason = f"{type(error).__name__}: {error}"[:500]
             final = attempts >= self.settings.execution_attempts
             to_state = State.FAILED if final else proposal.state
-            self._transition(tx, proposal, Act.EXECUTE, to_state, actor=actor, now=now,
-                             note=f"attempt {attempts} failed", last_error=reason, attempts=attempts,
-                             details={"error": type(error).__name__, "attempt": str(attempts)})  # fmt: skip
+            self._transition(
+                tx,
+                proposal,
+                Act.EXECUTE,
+                to_state,
+                actor=actor,
+                now=now,
+                note=f"attempt {attempts} failed",
+                last_error=reason,
+                attempts=attempts,
+                details={"error": type(error).__name__, "attempt": str(attempts)},
+            )
             if final:
                 self.outbox.finish(tx, EXECUTE_TOPIC, proposal.id, now=now)
             elif job is not None:
@@ -463,15 +519,26 @@ class ProposalService:
                 self.outbox.retry(job.id, error=reason, now=now, delay_s=delay, tx=tx)
             else:
                 self.outbox.finish(tx, EXECUTE_TOPIC, proposal.id, now=now)
-                self.outbox.put(tx, EXECUTE_TOPIC, {"proposal": proposal.id}, key=proposal.id, now=now,
-                                delay_s=RETRY_DELAYS_S[0])  # fmt: skip
+                self.outbox.put(
+                    tx, EXECUTE_TOPIC, {"proposal": proposal.id}, key=proposal.id, now=now, delay_s=RETRY_DELAYS_S[0]
+                )
             outcome = (
                 "failed for good" if final else f"will be retried ({attempts} of {self.settings.execution_attempts})"
             )
             return ExecutionFailed(f"{proposal.action} failed; proposal {proposal.id} {outcome}: {reason}")
-        self._transition(tx, proposal, Act.EXECUTE, State.EXECUTED, actor=actor, now=now, executed_at=_iso(now),
-                         result=result, last_error=None, attempts=attempts,
-                         details={"approved_by": ",".join(proposal.approved_by) or "auto"})  # fmt: skip
+        self._transition(
+            tx,
+            proposal,
+            Act.EXECUTE,
+            State.EXECUTED,
+            actor=actor,
+            now=now,
+            executed_at=_iso(now),
+            result=result,
+            last_error=None,
+            attempts=attempts,
+            details={"approved_by": ",".join(proposal.approved_by) or "auto"},
+        )
         self.outbox.finish(tx, EXECUTE_TOPIC, proposal.id, now=now)
         return None
 
@@ -496,8 +563,17 @@ class ProposalService:
                 reason = error if isinstance(error, ApprovalError) else ExecutionFailed(f"rollback failed: {error}")
                 self._refuse(actor, "proposal.rollback", proposal, reason)
             result = {"execution": proposal.result, "rollback": undo}
-            self._transition(tx, proposal, Act.ROLLBACK, State.ROLLED_BACK, actor=actor, now=now, note=note,
-                             details={"note": self.runtime.audit.hash_text(note)}, result=result)  # fmt: skip
+            self._transition(
+                tx,
+                proposal,
+                Act.ROLLBACK,
+                State.ROLLED_BACK,
+                actor=actor,
+                now=now,
+                note=note,
+                details={"note": self.runtime.audit.hash_text(note)},
+                result=result,
+            )
         self._after_commit()
         return self.get(proposal_id)
 
@@ -514,8 +590,15 @@ class ProposalService:
                 proposal = self._load(tx, proposal_id, lock=True)
                 if (proposal.state, Act.EXPIRE) not in _ALLOWED or proposal.expires_at > _iso(now):
                     continue
-                self._transition(tx, proposal, Act.EXPIRE, State.EXPIRED, actor=SYSTEM, now=now,
-                                 details={"expires_at": proposal.expires_at})  # fmt: skip
+                self._transition(
+                    tx,
+                    proposal,
+                    Act.EXPIRE,
+                    State.EXPIRED,
+                    actor=SYSTEM,
+                    now=now,
+                    details={"expires_at": proposal.expires_at},
+                )
                 self.outbox.finish(tx, EXECUTE_TOPIC, proposal_id, now=now)
             expired.append(proposal_id)
         if expired:
@@ -535,9 +618,17 @@ class ProposalService:
                     continue
                 if proposal.expires_at <= _iso(now):
                     continue  # expiring, not escalating
-                self._transition(tx, proposal, "escalate", State.PENDING_REVIEW, actor=SYSTEM, now=now,
-                                 note=f"review overdue; escalated to {sla.escalate_to}",
-                                 details={"escalated_to": sla.escalate_to}, escalated_to=sla.escalate_to)  # fmt: skip
+                self._transition(
+                    tx,
+                    proposal,
+                    "escalate",
+                    State.PENDING_REVIEW,
+                    actor=SYSTEM,
+                    now=now,
+                    note=f"review overdue; escalated to {sla.escalate_to}",
+                    details={"escalated_to": sla.escalate_to},
+                    escalated_to=sla.escalate_to,
+                )
             escalated.append(proposal_id)
         if escalated:
             self._after_commit()
@@ -564,8 +655,17 @@ class ProposalService:
     ) -> None:
         """Move the proposal and, in the same transaction, write its event, audit entry, webhook and job."""
         self.store.move(tx, proposal, to_state, now=_iso(now), **changes)
-        self._record(tx, routed or replace(proposal, **{k: v for k, v in changes.items() if k != "result"}),
-                     act, proposal.state, to_state, actor=actor, now=now, note=note, details=details)  # fmt: skip
+        self._record(
+            tx,
+            routed or replace(proposal, **{k: v for k, v in changes.items() if k != "result"}),
+            act,
+            proposal.state,
+            to_state,
+            actor=actor,
+            now=now,
+            note=note,
+            details=details,
+        )
 
     def _record(
         self,
@@ -581,8 +681,9 @@ class ProposalService:
         details: dict[str, Any] | None = None,
     ) -> None:
         event_id = f"evt_{secrets.token_hex(8)}"
-        self.store.add_event(tx, event_id, proposal.id, str(act), from_state, to_state, actor=actor, at=_iso(now),
-                             note=note[:2000])  # fmt: skip
+        self.store.add_event(
+            tx, event_id, proposal.id, str(act), from_state, to_state, actor=actor, at=_iso(now), note=note[:2000]
+        )
         facts = {
             "proposal": proposal.id,
             "event": event_id,
@@ -594,14 +695,31 @@ class ProposalService:
             **(details or {}),
         }
         if act in ("create", Act.REVISE):
-            facts |= {"reasons": proposal.risk_reasons, "policy_version": proposal.policy_version,
-                      "project_tier": self.runtime.governance.risk_tier, "proposer": proposal.proposer}  # fmt: skip
-        entry = AuditEntry(actor=actor, action=f"proposal.{act}", decision=str(to_state), details=_audit_safe(facts, self.runtime.audit.hash_text))
+            facts |= {
+                "reasons": proposal.risk_reasons,
+                "policy_version": proposal.policy_version,
+                "project_tier": self.runtime.governance.risk_tier,
+                "proposer": proposal.proposer,
+            }
+        entry = AuditEntry(
+            actor=actor,
+            action=f"proposal.{act}",
+            decision=str(to_state),
+            details=_audit_safe(facts, self.runtime.audit.hash_text),
+        )
         self.audit.put(tx, entry, now=now)
         if self.settings.webhook_url:
-            event = {"id": event_id, "type": f"proposal.{act}", "proposal": proposal.id, "action": proposal.action,
-                     "from_state": str(from_state), "state": str(to_state), "risk": proposal.risk, "actor": actor,
-                     "at": _iso(now)}  # fmt: skip
+            event = {
+                "id": event_id,
+                "type": f"proposal.{act}",
+                "proposal": proposal.id,
+                "action": proposal.action,
+                "from_state": str(from_state),
+                "state": str(to_state),
+                "risk": proposal.risk,
+                "actor": actor,
+                "at": _iso(now),
+            }
             self.outbox.put(tx, WEBHOOK_TOPIC, event, key=event_id, now=now)
         if to_state in EXECUTABLE and from_state != to_state:
             self.outbox.put(tx, EXECUTE_TOPIC, {"proposal": proposal.id}, key=proposal.id, now=now)
@@ -641,15 +759,34 @@ class ProposalService:
         """Audit a refused attempt (it changes nothing, so it needs no transaction), then raise it."""
         details = {"proposal": proposal.id, "state": proposal.state, "reason": error.detail[:MAX_AUDIT_TEXT]}
         self.runtime.record(
-            actor=actor, action=audit_action, decision=f"refused:{error.code}", details=_audit_safe(details, self.runtime.audit.hash_text)
+            actor=actor,
+            action=audit_action,
+            decision=f"refused:{error.code}",
+            details=_audit_safe(details, self.runtime.audit.hash_text),
         )
         raise error
 
 
 _ALLOWED = frozenset(TRANSITIONS)
-_REVISED = ("params", "context", "evidence", "rationale", "rationale_supported", "confidence", "prompt_version",
-            "risk", "risk_score", "risk_reasons", "policy_version", "approvals_required", "expires_at",
-            "review_due_at", "amount_base", "revision", "escalated_to")  # fmt: skip
+_REVISED = (
+    "params",
+    "context",
+    "evidence",
+    "rationale",
+    "rationale_supported",
+    "confidence",
+    "prompt_version",
+    "risk",
+    "risk_score",
+    "risk_reasons",
+    "policy_version",
+    "approvals_required",
+    "expires_at",
+    "review_due_at",
+    "amount_base",
+    "revision",
+    "escalated_to",
+)
 
 
 def _iso(moment: datetime) -> str:

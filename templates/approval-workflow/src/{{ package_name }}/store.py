@@ -120,7 +120,9 @@ def _adopt_earlier_rows(tx: Transaction) -> None:
 
 MIGRATIONS = (
     Migration(1, "proposals and their events, as of template 0.1.0", SCHEMA),
-    Migration(2, "requesters, evidence, risk scores, four-eyes approvals, SLA and attempts", FOUR_EYES, _adopt_earlier_rows),
+    Migration(
+        2, "requesters, evidence, risk scores, four-eyes approvals, SLA and attempts", FOUR_EYES, _adopt_earlier_rows
+    ),
 )
 JSON_COLUMNS = ("params", "evidence", "risk_reasons", "result")
 COLUMNS = tuple(f.name for f in fields(Proposal) if f.name != "approvals")

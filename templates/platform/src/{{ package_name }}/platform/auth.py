@@ -72,6 +72,7 @@ class ClientRegistry:
         """The client as configured now (None once removed): browser sessions re-check it on every request."""
         client = self._clients.get(client_id)
         return Caller(client_id, frozenset(client.scopes), client.clearance) if client else None
+
     def client(self, name: str) -> ApiClient | None:
         """The client configured under `name` now (None once it is removed)."""
         return self._clients.get(name)

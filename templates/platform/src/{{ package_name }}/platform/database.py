@@ -242,7 +242,9 @@ def _with_transaction(migration: Migration, dialect: Dialect) -> Migration:
     if migration.apply is None:
         return migration
     apply = migration.apply
-    return Migration(migration.version, migration.description, migration.sql, lambda conn: apply(Transaction(conn, dialect)))
+    return Migration(
+        migration.version, migration.description, migration.sql, lambda conn: apply(Transaction(conn, dialect))
+    )
 
 
 def postgres_ddl(ddl: str) -> str:
