@@ -89,12 +89,3 @@ class KnowledgeEvidence:
     def close(self) -> None:
         self.knowledge.close()
 
-
-class NoEvidence:
-    """A source with nothing in it: proposals then rest on the request's own context."""
-
-    def search(self, query: str, *, k: int = 4, clearance: str = "internal") -> list[Evidence]:
-        return []
-
-    def close(self) -> None:
-        pass

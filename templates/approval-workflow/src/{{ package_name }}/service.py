@@ -1,101 +1,68 @@
-"""The approval workflow: propose, review, execute, roll back; every step one transaction.
-
-A state change, its history event, its audit entry, its webhook and (for an approval that
-completes a proposal) the execution job are written in ONE database transaction, through the
-platform outbox. So after any crash either all of them exist or none: the audit log never
-holds a record of a change that did not commit, and an approved proposal is always executed
-by some worker, exactly once, even if nobody calls `/execute`.
+"""The approval workflow's front door: propose, decide, revise, retry (execution: execution.py).
 
 Nothing executes unless its proposal reached `approved` (enough distinct people, none of them
-the requester or the proposing client, said yes) or `auto_approved` (low risk where the
-project tier allows it). Refused attempts are audited too (directly: they change nothing).
+the requester or the proposing client, said yes) or `auto_approved` (low risk where the project
+tier allows it). Every step is one transaction that writes the state change together with its
+event, audit entry, webhook and execution job (workflow.py).
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from .actions import ActionRegistry, Change, ExecutionContext, default_registry
+from .actions import default_registry
 from .config import ApprovalSettings, get_approval_settings
 from .evidence import EvidenceSource, KnowledgeEvidence
-from .intake import Intake, Prepared, request_fingerprint
-from .platform.assets import Prompt, load_prompt
-from .platform.audit.drain import AuditOutbox
-from .platform.audit.log import AuditContentError, AuditEntry, check_entry
-from .platform.database import Database, Transaction, open_database
+from .execution import Executing
+from .intake import Prepared, request_fingerprint
+from .platform.assets import load_prompt
+from .platform.database import Transaction, open_database
 from .platform.identity import canonical_identity
-from .platform.outbox import Message, Outbox
 from .platform.runtime import Runtime
-from .platform.webhooks import TOPIC as WEBHOOK_TOPIC
 from .proposals import (
     EXECUTABLE,
-    OPEN,
-    TRANSITIONS,
     Act,
-    ApprovalError,
-    ExecutionFailed,
     IdempotencyConflict,
     InvalidProposal,
     Proposal,
-    ProposalNotFound,
     SeparationOfDuties,
     State,
-    StateConflict,
     illegal,
 )
 from .proposer import LocalProposer, ModelProposer, Proposer
-from .risk import RULES_FILE, RiskRules, load_rules
+from .risk import RULES_FILE, load_rules
 from .schemas import ProposalCreate, Revision
-from .store import DuplicateProposal, ProposalStore
+from .store import DuplicateProposal
+from .workflow import _ALLOWED, EXECUTE_TOPIC, SYSTEM, Clock, _iso, utc_now
 
-Clock = Callable[[], datetime]
-SYSTEM = "system:workflow"
-EXECUTE_TOPIC = "execute"
-MAX_AUDIT_TEXT = 200  # audit fields hold metadata, not prose
-RETRY_DELAYS_S = (5.0, 30.0, 120.0, 600.0)
-log = logging.getLogger(__name__)
+__all__ = ["EXECUTE_TOPIC", "SYSTEM", "Clock", "ProposalService", "utc_now"]
+# What a revision may change (the rest of the proposal is its history).
+_REVISED = (
+    "params",
+    "context",
+    "evidence",
+    "rationale",
+    "rationale_supported",
+    "confidence",
+    "prompt_version",
+    "risk",
+    "risk_score",
+    "risk_reasons",
+    "policy_version",
+    "approvals_required",
+    "expires_at",
+    "review_due_at",
+    "amount_base",
+    "revision",
+    "escalated_to",
+)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class ProposalService:
-    def __init__(
-        self,
-        runtime: Runtime,
-        db: Database,
-        registry: ActionRegistry,
-        rules: RiskRules,
-        prompt: Prompt,
-        *,
-        evidence: EvidenceSource,
-        proposer: Proposer | None = None,
-        settings: ApprovalSettings | None = None,
-        clock: Clock = utc_now,
-    ) -> None:
-        rules.require_actions(registry.names())
-        self.runtime, self.db, self.registry, self.rules, self.prompt = runtime, db, registry, rules, prompt
-        self.settings = settings or ApprovalSettings()
-        self.clock = clock
-        self.store = ProposalStore(db, registry.schema())
-        self.outbox = Outbox(db)
-        self.audit = AuditOutbox(
-            self.outbox,
-            runtime.audit,
-            source=f"approvals:{self.outbox.instance}",
-            on_record=lambda record: runtime.telemetry.audit_appended(record.action, record.decision),
-        )
-        self.intake = Intake(runtime, registry, rules, prompt, evidence, proposer or LocalProposer(registry))
-        self.background: Any = None  # worker threads next to the API, if the app started any
-        self.owns_evidence = False  # close the evidence source with the service
-
+class ProposalService(Executing):
     @classmethod
     def from_runtime(
         cls,
@@ -132,16 +99,6 @@ class ProposalService:
         )
         service.owns_evidence = owned
         return service
-
-    def close(self) -> None:
-        if self.background is not None:
-            self.background.close()
-        if self.owns_evidence:
-            self.intake.evidence.close()
-        self.db.close()
-
-    def _now(self) -> datetime:
-        return self.clock()
 
     # -- proposing ---------------------------------------------------------------------------
 
@@ -265,23 +222,6 @@ class ProposalService:
             actor=existing.proposed_by, action="proposal.create", decision="replayed", details={"proposal": existing.id}
         )
         return existing
-
-    # -- reading -------------------------------------------------------------------------------
-
-    def get(self, proposal_id: str) -> Proposal:
-        with self.db.reading() as tx:
-            return self._load(tx, proposal_id)
-
-    def list_proposals(self, state: State | None = None, limit: int = 50, **filters: Any) -> list[Proposal]:
-        return self.store.search(states=[state] if state else None, limit=limit, **filters)
-
-    def changes(self, proposal: Proposal) -> list[Change]:
-        """What executing the proposal would change, read now (the reviewer's diff)."""
-        action = self.registry.get(proposal.action)
-        if action.preview is None:
-            return []
-        with self.db.reading() as tx:
-            return action.preview(action.params.model_validate(proposal.params), tx)
 
     # -- deciding ------------------------------------------------------------------------------
 
@@ -430,383 +370,3 @@ class ProposalService:
         if self.settings.execute_inline:
             return self._execute_now(proposal_id)
         return self.get(proposal_id)
-
-    # -- executing -----------------------------------------------------------------------------
-
-    def execute(self, proposal_id: str, *, actor: str) -> Proposal:
-        """Run an approved action now; a retry of an executed proposal returns the first result."""
-        return self._execute(proposal_id, actor=actor, job=None)
-
-    def run_job(self, job: Message, *, worker: str) -> Proposal | None:
-        """A worker's turn at one execution job (claimed from the outbox)."""
-        try:
-            return self._execute(job.payload["proposal"], actor=worker, job=job)
-        except ApprovalError:
-            return None  # recorded on the proposal; the job was rescheduled or closed in the same transaction
-
-    def _execute_now(self, proposal_id: str) -> Proposal:
-        """The fast path after a commit that made a proposal executable; the worker is the backstop."""
-        jobs = self.outbox.claim(EXECUTE_TOPIC, worker=SYSTEM, now=self._now(), key=proposal_id, limit=1)
-        for job in jobs:
-            self.run_job(job, worker=SYSTEM)
-        return self.get(proposal_id)
-
-    def _execute(self, proposal_id: str, *, actor: str, job: Message | None) -> Proposal:
-        now = self._now()
-        refused: ApprovalError | None = None
-        with self.db.transaction() as tx:
-            proposal = self._load(tx, proposal_id, lock=True)
-            if job is not None and proposal.state not in EXECUTABLE:
-                self.outbox.done(job.id, now=now, tx=tx)  # executed, expired or rejected meanwhile
-                return proposal
-            if proposal.state == State.EXECUTED:
-                self.runtime.record(
-                    actor=actor, action="proposal.execute", decision="replayed", details={"proposal": proposal_id}
-                )
-                return proposal
-            if proposal.state not in EXECUTABLE:
-                self._refuse(actor, "proposal.execute", proposal, illegal(proposal, Act.EXECUTE))
-            if _iso(now) >= proposal.expires_at:
-                self._transition(
-                    tx,
-                    proposal,
-                    Act.EXPIRE,
-                    State.EXPIRED,
-                    actor=SYSTEM,
-                    now=now,
-                    details={"reason": "execution window passed"},
-                )
-                self.outbox.finish(tx, EXECUTE_TOPIC, proposal_id, now=now)
-                if job is not None:
-                    return proposal
-                refused: ApprovalError = StateConflict(f"proposal {proposal_id} expired before it was executed")
-            else:
-                refused = self._run_executor(tx, proposal, actor=actor, now=now, job=job)
-        self._after_commit()
-        if refused is not None:
-            raise refused
-        return self.get(proposal_id)
-
-    def _run_executor(
-        self, tx: Transaction, proposal: Proposal, *, actor: str, now: datetime, job: Message | None
-    ) -> ExecutionFailed | None:
-        action = self.registry.get(proposal.action)
-        attempts = proposal.attempts + 1
-        context = ExecutionContext(db=tx, proposal_id=proposal.id, actor=actor, now=_iso(now))
-        try:
-            with tx.savepoint("executor"):
-                result = action.execute(action.params.model_validate(proposal.params), context)
-        except Exception as error:  # noqa: BLE001 - any executor failure is recorded, retried or failed
-            reason = f"{type(error).__name__}: {error}"[:500]
-            final = attempts >= self.settings.execution_attempts
-            to_state = State.FAILED if final else proposal.state
-            self._transition(
-                tx,
-                proposal,
-                Act.EXECUTE,
-                to_state,
-                actor=actor,
-                now=now,
-                note=f"attempt {attempts} failed",
-                last_error=reason,
-                attempts=attempts,
-                details={"error": type(error).__name__, "attempt": str(attempts)},
-            )
-            if final:
-                self.outbox.finish(tx, EXECUTE_TOPIC, proposal.id, now=now)
-            elif job is not None:
-                delay = RETRY_DELAYS_S[min(attempts - 1, len(RETRY_DELAYS_S) - 1)]
-                self.outbox.retry(job.id, error=reason, now=now, delay_s=delay, tx=tx)
-            else:
-                self.outbox.finish(tx, EXECUTE_TOPIC, proposal.id, now=now)
-                self.outbox.put(
-                    tx, EXECUTE_TOPIC, {"proposal": proposal.id}, key=proposal.id, now=now, delay_s=RETRY_DELAYS_S[0]
-                )
-            outcome = (
-                "failed for good" if final else f"will be retried ({attempts} of {self.settings.execution_attempts})"
-            )
-            return ExecutionFailed(f"{proposal.action} failed; proposal {proposal.id} {outcome}: {reason}")
-        self._transition(
-            tx,
-            proposal,
-            Act.EXECUTE,
-            State.EXECUTED,
-            actor=actor,
-            now=now,
-            executed_at=_iso(now),
-            result=result,
-            last_error=None,
-            attempts=attempts,
-            details={"approved_by": ",".join(proposal.approved_by) or "auto"},
-        )
-        self.outbox.finish(tx, EXECUTE_TOPIC, proposal.id, now=now)
-        return None
-
-    def rollback(self, proposal_id: str, *, actor: str, note: str = "") -> Proposal:
-        """Undo an executed action with its compensating executor, in one transaction."""
-        now = self._now()
-        with self.db.transaction() as tx:
-            proposal = self._load(tx, proposal_id, lock=True)
-            if proposal.state == State.ROLLED_BACK:
-                return proposal
-            action = self.registry.get(proposal.action)
-            if (proposal.state, Act.ROLLBACK) not in _ALLOWED:
-                self._refuse(actor, "proposal.rollback", proposal, illegal(proposal, Act.ROLLBACK))
-            if action.compensate is None:
-                message = f"{proposal.action} has no compensating step; it cannot be rolled back"
-                self._refuse(actor, "proposal.rollback", proposal, StateConflict(message))
-            context = ExecutionContext(db=tx, proposal_id=proposal.id, actor=actor, now=_iso(now))
-            try:
-                with tx.savepoint("compensate"):
-                    undo = action.compensate(action.params.model_validate(proposal.params), context)
-            except Exception as error:  # noqa: BLE001
-                reason = error if isinstance(error, ApprovalError) else ExecutionFailed(f"rollback failed: {error}")
-                self._refuse(actor, "proposal.rollback", proposal, reason)
-            result = {"execution": proposal.result, "rollback": undo}
-            self._transition(
-                tx,
-                proposal,
-                Act.ROLLBACK,
-                State.ROLLED_BACK,
-                actor=actor,
-                now=now,
-                note=note,
-                details={"note": self.runtime.audit.hash_text(note)},
-                result=result,
-            )
-        self._after_commit()
-        return self.get(proposal_id)
-
-    # -- timers --------------------------------------------------------------------------------
-
-    def expire_due(self) -> list[str]:
-        """Expire open proposals past their expiry and approved ones past their execution window."""
-        now = self._now()
-        states = (*[str(state) for state in OPEN], *[str(state) for state in EXECUTABLE])
-        marks = ", ".join("?" * len(states))
-        expired = []
-        for proposal_id in self.store.ids_where(f"state IN ({marks}) AND expires_at <= ?", (*states, _iso(now))):
-            with self.db.transaction() as tx:
-                proposal = self._load(tx, proposal_id, lock=True)
-                if (proposal.state, Act.EXPIRE) not in _ALLOWED or proposal.expires_at > _iso(now):
-                    continue
-                self._transition(
-                    tx,
-                    proposal,
-                    Act.EXPIRE,
-                    State.EXPIRED,
-                    actor=SYSTEM,
-                    now=now,
-                    details={"expires_at": proposal.expires_at},
-                )
-                self.outbox.finish(tx, EXECUTE_TOPIC, proposal_id, now=now)
-            expired.append(proposal_id)
-        if expired:
-            self._after_commit()
-        return expired
-
-    def escalate_due(self) -> list[str]:
-        """Hand pending proposals whose review is overdue to the rules' second group."""
-        now = self._now()
-        escalated = []
-        condition = "state = ? AND escalated_to IS NULL AND review_due_at IS NOT NULL AND review_due_at <= ?"
-        for proposal_id in self.store.ids_where(condition, (str(State.PENDING_REVIEW), _iso(now))):
-            with self.db.transaction() as tx:
-                proposal = self._load(tx, proposal_id, lock=True)
-                sla = self.rules.sla.get(proposal.risk)  # type: ignore[call-overload]
-                if proposal.state != State.PENDING_REVIEW or proposal.escalated_to or sla is None:
-                    continue
-                if proposal.expires_at <= _iso(now):
-                    continue  # expiring, not escalating
-                self._transition(
-                    tx,
-                    proposal,
-                    "escalate",
-                    State.PENDING_REVIEW,
-                    actor=SYSTEM,
-                    now=now,
-                    note=f"review overdue; escalated to {sla.escalate_to}",
-                    details={"escalated_to": sla.escalate_to},
-                    escalated_to=sla.escalate_to,
-                )
-            escalated.append(proposal_id)
-        if escalated:
-            self._after_commit()
-        return escalated
-
-    def drain_audit(self) -> int:
-        return self.audit.drain()
-
-    # -- the one way state changes ---------------------------------------------------------------
-
-    def _transition(
-        self,
-        tx: Transaction,
-        proposal: Proposal,
-        act: Act | str,
-        to_state: State,
-        *,
-        actor: str,
-        now: datetime,
-        note: str = "",
-        details: dict[str, Any] | None = None,
-        routed: Proposal | None = None,
-        **changes: Any,
-    ) -> None:
-        """Move the proposal and, in the same transaction, write its event, audit entry, webhook and job."""
-        self.store.move(tx, proposal, to_state, now=_iso(now), **changes)
-        self._record(
-            tx,
-            routed or replace(proposal, **{k: v for k, v in changes.items() if k != "result"}),
-            act,
-            proposal.state,
-            to_state,
-            actor=actor,
-            now=now,
-            note=note,
-            details=details,
-        )
-
-    def _record(
-        self,
-        tx: Transaction,
-        proposal: Proposal,
-        act: Act | str,
-        from_state: State,
-        to_state: State,
-        *,
-        actor: str,
-        now: datetime,
-        note: str = "",
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        event_id = f"evt_{secrets.token_hex(8)}"
-        self.store.add_event(
-            tx, event_id, proposal.id, str(act), from_state, to_state, actor=actor, at=_iso(now), note=note[:2000]
-        )
-        facts = {
-            "proposal": proposal.id,
-            "event": event_id,
-            "action": proposal.action,
-            "risk": proposal.risk,
-            "score": str(proposal.risk_score),
-            "revision": str(proposal.revision),
-            "requested_by": proposal.requested_by,
-            **(details or {}),
-        }
-        if act in ("create", Act.REVISE):
-            facts |= {
-                "reasons": proposal.risk_reasons,
-                "policy_version": proposal.policy_version,
-                "project_tier": self.runtime.governance.risk_tier,
-                "proposer": proposal.proposer,
-            }
-        entry = AuditEntry(
-            actor=actor,
-            action=f"proposal.{act}",
-            decision=str(to_state),
-            details=_audit_safe(facts, self.runtime.audit.hash_text),
-        )
-        self.audit.put(tx, entry, now=now)
-        if self.settings.webhook_url:
-            event = {
-                "id": event_id,
-                "type": f"proposal.{act}",
-                "proposal": proposal.id,
-                "action": proposal.action,
-                "from_state": str(from_state),
-                "state": str(to_state),
-                "risk": proposal.risk,
-                "actor": actor,
-                "at": _iso(now),
-            }
-            self.outbox.put(tx, WEBHOOK_TOPIC, event, key=event_id, now=now)
-        if to_state in EXECUTABLE and from_state != to_state:
-            self.outbox.put(tx, EXECUTE_TOPIC, {"proposal": proposal.id}, key=proposal.id, now=now)
-
-    def _after_commit(self) -> None:
-        """Copy committed audit entries to the log now; if this fails the worker drains them later."""
-        try:
-            self.audit.drain()
-        except Exception:  # noqa: BLE001 - the entries are safe in the outbox
-            log.exception("audit drain failed; the worker will retry")
-
-    # -- checks --------------------------------------------------------------------------------
-
-    def _check_independent(self, proposal: Proposal, actor: str, audit_action: str) -> None:
-        """Four eyes: the decider is neither the requester nor the proposing client (canonical names)."""
-        me = canonical_identity(actor)
-        if me == canonical_identity(proposal.requested_by):
-            message = f"{actor!r} requested {proposal.id} and cannot decide it; another approver must"
-            self._refuse(actor, audit_action, proposal, SeparationOfDuties(message))
-        if me == canonical_identity(proposal.proposed_by):
-            message = f"{actor!r} proposed {proposal.id} and cannot approve it; another approver must"
-            self._refuse(actor, audit_action, proposal, SeparationOfDuties(message))
-
-    def _refuse_if_expired(
-        self, tx: Transaction, proposal: Proposal, actor: str, audit_action: str, now: datetime
-    ) -> None:
-        if _iso(now) >= proposal.expires_at:
-            self._refuse(actor, audit_action, proposal, StateConflict(f"proposal {proposal.id} has expired"))
-
-    def _load(self, tx: Transaction, proposal_id: str, *, lock: bool = False) -> Proposal:
-        proposal = self.store.get(tx, proposal_id, lock=lock)
-        if proposal is None:
-            raise ProposalNotFound(f"no proposal with id {proposal_id!r}")
-        return proposal
-
-    def _refuse(self, actor: str, audit_action: str, proposal: Proposal, error: ApprovalError) -> NoReturn:
-        """Audit a refused attempt (it changes nothing, so it needs no transaction), then raise it."""
-        details = {"proposal": proposal.id, "state": proposal.state, "reason": error.detail[:MAX_AUDIT_TEXT]}
-        self.runtime.record(
-            actor=actor,
-            action=audit_action,
-            decision=f"refused:{error.code}",
-            details=_audit_safe(details, self.runtime.audit.hash_text),
-        )
-        raise error
-
-
-_ALLOWED = frozenset(TRANSITIONS)
-_REVISED = (
-    "params",
-    "context",
-    "evidence",
-    "rationale",
-    "rationale_supported",
-    "confidence",
-    "prompt_version",
-    "risk",
-    "risk_score",
-    "risk_reasons",
-    "policy_version",
-    "approvals_required",
-    "expires_at",
-    "review_due_at",
-    "amount_base",
-    "revision",
-    "escalated_to",
-)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _audit_safe(details: dict[str, Any], hash_text: Callable[[str], str]) -> dict[str, Any]:
-    """Audit details hold metadata: a long or e-mail-like value is replaced by its (keyed) hash."""
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(key): clean(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [clean(item) for item in value]
-        if not isinstance(value, str):
-            return str(value)
-        try:
-            check_entry(AuditEntry(actor="x", action="x", decision="x", details={"value": value}))
-        except AuditContentError:
-            return hash_text(value)
-        return value
-
-    return clean(details)
