@@ -88,4 +88,3 @@ class KnowledgeEvidence:
 
     def close(self) -> None:
         self.knowledge.close()
-

@@ -180,7 +180,11 @@ class PostgresStore(Database):
             _with_transaction(Migration(m.version, m.description, postgres_ddl(m.sql), m.apply), "postgres")
             for m in migrations
         )
-        return migrate_postgres(self._connection(), store, steps, schema=self.schema)
+        import psycopg
+
+        # migrate_postgres reads plain tuples: its own connection, without this store's dict rows
+        with psycopg.connect(self.url, autocommit=True, options=f"-c search_path={self.schema}") as conn:
+            return migrate_postgres(conn, store, steps, schema=self.schema)
 
     def _connection(self) -> Any:
         import os
@@ -242,9 +246,15 @@ def _with_transaction(migration: Migration, dialect: Dialect) -> Migration:
     if migration.apply is None:
         return migration
     apply = migration.apply
-    return Migration(
-        migration.version, migration.description, migration.sql, lambda conn: apply(Transaction(conn, dialect))
-    )
+
+    def on_connection(conn: Any) -> None:
+        if dialect == "postgres":  # migrate_postgres hands over a plain connection; steps read rows by name
+            from psycopg.rows import dict_row
+
+            conn = conn.cursor(row_factory=dict_row)
+        apply(Transaction(conn, dialect))
+
+    return Migration(migration.version, migration.description, migration.sql, on_connection)
 
 
 def postgres_ddl(ddl: str) -> str:

@@ -248,7 +248,8 @@ class AuditLog:
                 if (row[0] if row else None) != advance.expected:
                     raise CursorMoved(f"audit cursor {advance.source!r} moved past {advance.expected!r}")
                 conn.execute(
-                    "INSERT INTO audit_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    "INSERT INTO audit_meta (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     (key, advance.to),
                 )
             seq, prev = _read_head(conn)
