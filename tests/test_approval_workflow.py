@@ -73,9 +73,10 @@ def test_schemathesis_finds_no_server_errors_and_no_undocumented_responses(rende
             status, payload = post(base + path, body, {**auth, "Idempotency-Key": "fuzz-key-0001"})
             assert 400 <= status < 500, (path, body, status)
             assert set(payload) == {"error", "detail"} and payload["detail"], f"{path} {body!r}: {payload}"
+        # One worker: hypothesis describes strategies with ast.parse, which CPython 3.11 can crash on in two threads.
         fuzz = env.run(
             "schemathesis", "run", f"{base}/openapi.json", "--header", f"Authorization: Bearer {FUZZ_KEY}",
-            "--checks", CHECKS, "--max-time", "60", "--workers", "2", "--seed", "1",
+            "--checks", CHECKS, "--max-time", "60", "--workers", "1", "--seed", "1",
             check=False, timeout=300,
         )  # fmt: skip
     assert fuzz.returncode == 0, fuzz.stdout[-6000:]
