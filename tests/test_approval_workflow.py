@@ -44,10 +44,8 @@ def test_the_suite_passes_on_postgresql_with_two_worker_processes(shared_tmp: Pa
     postgres = env.run("pytest", *QUIET, "tests/approval/test_postgres.py")
     assert " passed" in last_line(postgres) and "skipped" not in last_line(postgres), postgres.stdout[-3000:]
     # Every workflow test again with the store on PostgreSQL (each test in its own schema).
-    workflow = [
-        "tests/approval/test_workflow.py", "tests/approval/test_four_eyes.py", "tests/approval/test_outbox_worker.py",
-        "tests/approval/test_risk_rules.py", "tests/approval/test_proposals_api.py", "tests/approval/test_review_page.py",
-    ]  # fmt: skip
+    modules = ("workflow", "four_eyes", "outbox_worker", "risk_rules", "proposals_api", "review_page")
+    workflow = [f"tests/approval/test_{name}.py" for name in modules]
     result = env.run("pytest", *QUIET, *workflow, **{f"{prefix}TEST_APPROVAL_BACKEND": "postgres"})
     assert " passed" in last_line(result) and "skipped" not in last_line(result), result.stdout[-3000:]
 
