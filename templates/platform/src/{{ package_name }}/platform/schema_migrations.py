@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from .errors import SchemaError
+from .sqlite_db import immediate_transaction
 
 _SQLITE_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_versions ("
@@ -93,35 +95,32 @@ def migrate_sqlite(conn: sqlite3.Connection, store: str, migrations: Sequence[Mi
     """Bring `store`'s tables in this SQLite database to the newest version; safe to call on every open."""
     newest = _check(store, migrations)
     database = str(conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:")
-    in_transaction = conn.in_transaction
-    if not in_transaction:
-        conn.execute("BEGIN IMMEDIATE")  # the write lock: a second process waits, then sees the new version
+    # Inside the caller's transaction (a store checking more under the same lock) the steps join it;
+    # otherwise they take the write lock themselves: a second process waits, then sees the new version.
+    transaction = nullcontext(conn) if conn.in_transaction else immediate_transaction(conn)
     try:
-        conn.execute(_SQLITE_TABLE)
-        row = conn.execute("SELECT version FROM schema_versions WHERE store = ?", (store,)).fetchone()
-        found = row[0] if row else 0
-        if found > newest:
-            raise _newer_than_code(store, found, newest)
-        result = MigrationResult(store, database, found, found)
-        for migration in migrations[found:]:
-            for statement in _statements(migration.sql):
-                conn.execute(statement)
-            if migration.apply is not None:
-                migration.apply(conn)
-            conn.execute(
-                "INSERT INTO schema_versions (store, version, description, migrated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(store) DO UPDATE SET version = excluded.version,"
-                " description = excluded.description, migrated_at = excluded.migrated_at",
-                (store, migration.version, migration.description, _now()),
-            )
-            result.after = migration.version
-            if found:  # version 1 on a new database is its creation, not a migration worth reporting
-                result.applied.append(f"{migration.version} {migration.description}")
-        if not in_transaction:
-            conn.execute("COMMIT")
+        with transaction:
+            conn.execute(_SQLITE_TABLE)
+            row = conn.execute("SELECT version FROM schema_versions WHERE store = ?", (store,)).fetchone()
+            found = row[0] if row else 0
+            if found > newest:
+                raise _newer_than_code(store, found, newest)
+            result = MigrationResult(store, database, found, found)
+            for migration in migrations[found:]:
+                for statement in _statements(migration.sql):
+                    conn.execute(statement)
+                if migration.apply is not None:
+                    migration.apply(conn)
+                conn.execute(
+                    "INSERT INTO schema_versions (store, version, description, migrated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(store) DO UPDATE SET version = excluded.version,"
+                    " description = excluded.description, migrated_at = excluded.migrated_at",
+                    (store, migration.version, migration.description, _now()),
+                )
+                result.after = migration.version
+                if found:  # version 1 on a new database is its creation, not a migration worth reporting
+                    result.applied.append(f"{migration.version} {migration.description}")
     except BaseException as error:
-        if not in_transaction:
-            conn.execute("ROLLBACK")
         if isinstance(error, SchemaError | KeyboardInterrupt):
             raise
         raise SchemaError(f"{store}: schema migration failed, database unchanged: {error}") from error

@@ -13,20 +13,27 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .schema_migrations import Migration, migrate_sqlite
+if TYPE_CHECKING:
+    from .schema_migrations import Migration
 
 
 @contextmanager
 def immediate_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write step on `conn`: `BEGIN IMMEDIATE`, then `COMMIT`, or `ROLLBACK` on any exception."""
+    """One write step on `conn`: `BEGIN IMMEDIATE`, then `COMMIT`, or `ROLLBACK` on any exception.
+
+    A `COMMIT` that fails (disk full, I/O error) rolls back too, so the connection is never left
+    inside a half-finished transaction for the next caller to commit by accident.
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may already have rolled back on its own (e.g. SQLITE_FULL)
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
 class SqliteDatabase:
@@ -35,6 +42,8 @@ class SqliteDatabase:
     def __init__(self, path: Path, schema: str = "", *, store: str = "", migrations: tuple[Migration, ...] = ()):
         """`migrations` (with a `store` name) bring the tables to the newest schema version; `schema` is
         idempotent SQL run on every open (tables that may appear at run time, e.g. registered actions)."""
+        from .schema_migrations import migrate_sqlite  # it writes through immediate_transaction above
+
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as conn:

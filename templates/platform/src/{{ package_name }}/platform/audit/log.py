@@ -422,17 +422,15 @@ class AuditLog:
                 conn.close()
                 raise AuditError(f"audit log is not a readable SQLite database: {self.path}: {error}") from error
             conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                migrate_sqlite(conn, "audit", MIGRATIONS)
-                # Once per connection: the scheme is fixed when the log is created, and verify
-                # re-checks it, so a later swap is caught there rather than on every append.
-                self._check_scheme(conn)
+                with immediate_transaction(conn):
+                    migrate_sqlite(conn, "audit", MIGRATIONS)
+                    # Once per connection: the scheme is fixed when the log is created, and verify
+                    # re-checks it, so a later swap is caught there rather than on every append.
+                    self._check_scheme(conn)
             except BaseException:
-                conn.execute("ROLLBACK")
                 conn.close()
                 raise
-            conn.execute("COMMIT")
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
