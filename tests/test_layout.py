@@ -120,6 +120,27 @@ def test_error_layout_check_catches_a_stray_exception(tmp_path: Path) -> None:
     assert exception_classes(tmp_path)["BudgetExceeded"][0] == "budget.py"
 
 
+def misplaced_pattern_tests(pattern_folder: Path) -> list[str]:
+    """A pattern's own test files that are not in one `tests/<area>/` folder (the platform's are links)."""
+    tests = pattern_folder / "tests"
+    own = [path for path in tests.iterdir() if not path.is_symlink() and path.name not in CACHES]
+    areas = [path for path in own if path.is_dir() and path.name != "platform"]
+    loose = sorted(path.name for path in own if path not in areas)
+    return loose if len(areas) == 1 else [*loose, f"{len(areas)} test folders: {sorted(a.name for a in areas)}"]
+
+
+def test_every_pattern_keeps_its_tests_in_one_area_folder(template_root: Path) -> None:
+    """One test layout: tests/platform/ and tests/conftest.py are the platform's, tests/<area>/ the pattern's."""
+    misplaced = {p: misplaced_pattern_tests(template_root / "templates" / p) for p in PATTERNS}
+    assert misplaced == dict.fromkeys(PATTERNS, []), misplaced
+
+
+def test_test_layout_check_catches_a_loose_pattern_test(tmp_path: Path) -> None:
+    (tmp_path / "tests" / "copilot").mkdir(parents=True)
+    (tmp_path / "tests" / "test_export.py").write_text("")
+    assert misplaced_pattern_tests(tmp_path) == ["test_export.py"]
+
+
 def _regular_files(folder: Path) -> list[Path]:
     """Files that are really stored in `folder` (symlinked ones are the platform's own)."""
     found = []
