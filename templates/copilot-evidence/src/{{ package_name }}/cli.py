@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .brief import DOCX_MEDIA_TYPE
-from .platform.cli import build_cli, fail, open_runtime
+from .platform.cli import build_cli, command_group, fail, open_runtime
 from .platform.errors import ApiError, ConfigError, Refused
 from .platform.pattern import PatternHooks
 
@@ -29,8 +29,8 @@ def open_stores(runtime: Runtime) -> None:
 
 
 app = build_cli(PatternHooks.lazy(__package__, open_stores=open_stores))
-sources = typer.Typer(help="Register and list library documents.", no_args_is_help=True)
-brief_app = typer.Typer(help="Import and show briefs (the requirements a draft answers).", no_args_is_help=True)
+sources = command_group("Register and list library documents.")
+brief_app = command_group("Import and show briefs (the requirements a draft answers).")
 app.add_typer(sources, name="sources")
 app.add_typer(brief_app, name="brief")
 
