@@ -2,7 +2,8 @@
 
 Citations are links that open the source at the quoted span; unsupported and stale claims
 are highlighted with their reasons; the gap list comes first; each claim has accept, edit and
-reject forms that post the session's CSRF token.
+reject forms that post the session's CSRF token. Sign-in, sessions, CSRF and the page shell are
+the platform's reviewer pages (`platform/reviewer_web.py`).
 """
 
 from __future__ import annotations
@@ -10,68 +11,38 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
-from . import PROJECT_NAME
+from .platform.reviewer_sessions import ReviewerSession
+from .platform.reviewer_web import ReviewerSignIn, csrf_field, message, page
 from .records import Claim, Draft, LedgerEvent, SourceVersion
 
 STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; padding: 0 1rem; color: #1d1d1f; }
 .claim { border-left: 4px solid #7bc47f; padding: .4rem .8rem; margin: .6rem 0; background: #f7fbf7; }
 .claim.unsupported { border-color: #d9534f; background: #ffe9e6; }
 .claim.stale { border-color: #e0a800; background: #fff6d6; }
 .status { font-weight: 600; font-size: .85rem; padding: 0 .4rem; border-radius: 4px; background: #e3f5e1; }
 .unsupported .status { background: #ffd9d6; } .stale .status { background: #ffe9a8; }
 .gaps { background: #fff1c2; padding: .6rem 1rem; border-radius: 6px; }
-.error { background: #ffd9d6; padding: .6rem 1rem; border-radius: 6px; }
-.notice { background: #e3f5e1; padding: .6rem 1rem; }
-form.inline { display: inline-block; margin-right: .4rem; } textarea { width: 100%; min-height: 2.5rem; }
+textarea { min-height: 2.5rem; }
 .review-rejected { opacity: .6; } .review-rejected .text { text-decoration: line-through; }
 mark { background: #ffe58a; } pre { white-space: pre-wrap; } .reasons { color: #8a1f11; font-size: .9rem; }
 """
+SIGN_IN = ReviewerSignIn(
+    cookie="copilot_review",
+    table="review_sessions",
+    title="Claim review sign-in",
+    store=lambda request: (request.app.state.service.ledger, request.app.state.service.clock),
+    home_label="All drafts",
+    style=STYLE,
+)
 
 
-def page(title: str, body: str) -> str:
-    return (
-        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)} - {escape(PROJECT_NAME)}</title><style>{STYLE}</style></head>"
-        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
-    )
-
-
-def message(error: str = "", notice: str = "") -> str:
-    if error:
-        return f"<p class='error' role='alert'>{escape(error)}</p>"
-    return f"<p class='notice' role='status'>{escape(notice)}</p>" if notice else ""
-
-
-def login_page(error: str = "") -> str:
-    form = (
-        "<form method='post' action='/review/login'>"
-        "<label>API key with the <code>approve</code> scope "
-        "<input type='password' name='api_key' autocomplete='off' required></label> "
-        "<button type='submit'>Sign in</button></form>"
-    )
-    return page("Claim review sign-in", message(error) + form)
-
-
-def _header(reviewer: str, csrf: str) -> str:
-    return (
-        f"<div>Signed in as <strong>{escape(reviewer)}</strong>. <a href='/review'>All drafts</a> "
-        f"<form class='inline' method='post' action='/review/logout'>{csrf}<button>Sign out</button></form></div>"
-    )
-
-
-def _csrf(token: str) -> str:
-    return f"<input type='hidden' name='csrf_token' value='{escape(token)}'>"
-
-
-def drafts_page(reviewer: str, csrf_token: str, drafts: list[tuple[str, str, str]]) -> str:
+def drafts_page(session: ReviewerSession, drafts: list[tuple[str, str, str]]) -> str:
     items = "".join(
         f"<li><a href='/review/drafts/{escape(did)}'>{escape(title)}</a> <code>{escape(did)}</code> {escape(at)}</li>"
         for did, title, at in drafts
     )
-    return page(
-        "Drafts", _header(reviewer, _csrf(csrf_token)) + (f"<ul>{items}</ul>" if items else "<p>No drafts yet.</p>")
-    )
+    listing = f"<ul>{items}</ul>" if items else "<p>No drafts yet.</p>"
+    return page("Drafts", SIGN_IN.signed_in_bar(session) + listing, style=STYLE)
 
 
 def source_link(claim: Claim, index: int) -> str:
@@ -115,9 +86,9 @@ def _claim(draft: Draft, claim: Claim, csrf: str) -> str:
 
 
 def draft_page(
-    reviewer: str, csrf_token: str, draft: Draft, events: list[LedgerEvent], *, error: str = "", notice: str = ""
+    session: ReviewerSession, draft: Draft, events: list[LedgerEvent], *, error: str = "", notice: str = ""
 ) -> str:
-    csrf = _csrf(csrf_token)
+    csrf = csrf_field(session.csrf_token)
     summary = (
         f"<p><code>{escape(draft.id)}</code> · version {draft.version} · status <strong>{escape(draft.status)}</strong>"
         f" · {escape(draft.prompt_version)} · evidence rules {escape(draft.policy_version)}</p>"
@@ -143,8 +114,8 @@ def draft_page(
         f" (audit #{e.audit_seq})</li>"
         for e in events
     )
-    body = _header(reviewer, csrf) + message(error, notice) + summary + gap_box + "".join(sections)
-    return page(draft.title, body + f"<h2>Ledger</h2><ol class='ledger'>{history}</ol>")
+    body = SIGN_IN.signed_in_bar(session) + message(error, notice) + summary + gap_box + "".join(sections)
+    return page(draft.title, body + f"<h2>Ledger</h2><ol class='ledger'>{history}</ol>", style=STYLE)
 
 
 def source_page(source: SourceVersion, start: int, end: int, current: bool) -> str:
@@ -162,4 +133,4 @@ def source_page(source: SourceVersion, start: int, end: int, current: bool) -> s
     )
     version = escape(source.version[:12])
     head = f"<p><code>{escape(source.id)}</code> version <code>{version}</code> · characters {start}-{end}</p>"
-    return page(source.title, note + head + f"<pre>{shown}</pre>")
+    return page(source.title, note + head + f"<pre>{shown}</pre>", style=STYLE)

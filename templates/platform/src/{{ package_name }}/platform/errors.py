@@ -11,6 +11,7 @@ them all; a bare `Exception` from platform code is a bug.
     │       └── DatasetError a dataset line or its metadata is malformed
     ├── ApiError             a request is refused (HTTP `status`, `code`); patterns subclass it
     │   ├── AuthError        missing or unknown key, missing scope, rate limit
+    │   │   └── SessionRevoked   a reviewer's browser session ended: its client lost its key or scope
     │   └── NotFound         no such record, or not visible to the caller (404)
     ├── Refused              a control (guardrails, budget, gateway, ...) said no
     ├── BudgetExceeded       a hard budget limit would be crossed
@@ -71,6 +72,13 @@ class AuthError(ApiError):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status = status
+
+
+class SessionRevoked(AuthError):
+    """A reviewer page session ended because its client was removed, re-keyed or lost the scope (401)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, detail)
 
 
 class NotFound(ApiError):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .schema_migrations import Migration
+    from .schema_migrations import Migration, MigrationResult
 
 
 @contextmanager
@@ -42,16 +42,22 @@ class SqliteDatabase:
     def __init__(self, path: Path, schema: str = "", *, store: str = "", migrations: tuple[Migration, ...] = ()):
         """`migrations` (with a `store` name) bring the tables to the newest schema version; `schema` is
         idempotent SQL run on every open (tables that may appear at run time, e.g. registered actions)."""
-        from .schema_migrations import migrate_sqlite  # it writes through immediate_transaction above
-
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
+        with closing(self._connect()) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            if migrations:
-                migrate_sqlite(conn, store, migrations)
-            if schema:
+        if migrations:
+            self.migrate(store, migrations)
+        if schema:
+            with closing(self._connect()) as conn:
                 conn.executescript(schema)
+
+    def migrate(self, store: str, migrations: tuple[Migration, ...]) -> MigrationResult:
+        """Bring `store`'s tables in this file to their newest schema (a store may share the file)."""
+        from .schema_migrations import migrate_sqlite  # it writes through immediate_transaction above
+
+        with closing(self._connect()) as conn:
+            return migrate_sqlite(conn, store, migrations)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
