@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 from html import escape
 from typing import Any
 
 from .drafting import cite, kept
 from .records import Claim, Draft, Evidence, Requirement, SourceVersion
-from .schemas import DraftOut
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -35,7 +34,7 @@ def _docx_safe(draft: Draft) -> Draft:
 
 
 def to_json(draft: Draft) -> dict[str, Any]:
-    return DraftOut.of(draft).model_dump(mode="json")
+    return asdict(draft)  # the API's draft body: str, int, float, bool, lists and dicts only
 
 
 def _sections(draft: Draft) -> list[tuple[Requirement, list[Claim]]]:

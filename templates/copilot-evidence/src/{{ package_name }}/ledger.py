@@ -12,7 +12,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from .platform.schema_migrations import Migration
+from .platform.schema_migrations import Migration, sqlite_statements
 from .platform.sqlite_db import SqliteDatabase
 from .records import Brief, Claim, Draft, Evidence, LedgerEvent, Requirement, SourceVersion
 
@@ -165,18 +165,6 @@ CREATE TABLE IF NOT EXISTS evidence (
 """
 
 
-def _statements(sql: str) -> list[str]:
-    """SQLite statements one by one (a trigger body's `;` does not end its statement)."""
-    statements, buffer = [], ""
-    for piece in sql.split(";"):
-        buffer += piece + ";"
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip(" \n;"):
-                statements.append(buffer.strip())
-            buffer = ""
-    return statements
-
-
 def _from_0_1(conn: sqlite3.Connection) -> None:
     """Template 0.1.0's ledger (one free-text instruction per draft, immutable sources) to briefs and versions.
 
@@ -185,12 +173,12 @@ def _from_0_1(conn: sqlite3.Connection) -> None:
     database that 0.2.0 created already has the new tables (its version 1 was them) and is left as is.
     """
     if "instruction" not in {row[1] for row in conn.execute("PRAGMA table_info(drafts)")}:
-        for statement in _statements(SCHEMA):
+        for statement in sqlite_statements(SCHEMA):
             conn.execute(statement)
         return
     for table in ("evidence", "claims", "drafts", "sources"):
         conn.execute(f"ALTER TABLE {table} RENAME TO {table}_v1")  # noqa: S608 - fixed table names
-    for statement in _statements(SCHEMA):
+    for statement in sqlite_statements(SCHEMA):
         conn.execute(statement)
     conn.execute(
         "INSERT INTO source_versions (id, version, title, text, classification, registered_by, created_at)"
@@ -324,14 +312,15 @@ class EvidenceLedger(SqliteDatabase):
         return Brief(row["id"], row["title"], requirements, row["created_by"], row["created_at"])
 
     # --- drafts -----------------------------------------------------------------------------------------
-    def add_draft(self, conn: sqlite3.Connection, draft: Draft) -> None:
+    def add_draft(self, conn: sqlite3.Connection, draft: Draft, *, model_outputs: dict[str, str]) -> None:
+        """The draft as created, with what the model wrote per requirement (kept for the trail, not served)."""
         conn.execute(
             f"INSERT INTO drafts ({DRAFT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             (
                 draft.id,
                 draft.brief_id,
                 draft.title,
-                json.dumps(draft.model_outputs),
+                json.dumps(model_outputs),
                 draft.prompt_version,
                 draft.model,
                 draft.policy_version,

@@ -1,5 +1,8 @@
 """What the evidence ledger holds: source versions, briefs, drafts, their claims and evidence spans,
-the review and verification trail, plus the errors a caller can see."""
+the review and verification trail, plus the errors a caller can see.
+
+The API answers with these records as they are (FastAPI serialises dataclasses); `schemas.py`
+holds only request bodies and the views that differ from a record."""
 
 from __future__ import annotations
 
@@ -88,7 +91,6 @@ class Draft:
     requirements: list[Requirement]
     claims: list[Claim]
     gaps: list[str]  # requirement ids with no kept claim: listed, never filled with guesses
-    model_outputs: dict[str, str]
     prompt_version: str
     model: str
     policy_version: str

@@ -202,7 +202,6 @@ class CopilotService:
             requirements=requirements,
             claims=claims,
             gaps=[],
-            model_outputs=outputs,
             prompt_version=self.prompt.ref,
             model=model,
             policy_version=self.policy.version,
@@ -221,7 +220,7 @@ class CopilotService:
             for source in cited_versions.values():
                 if self.ledger.source_version(conn, source.id, source.version) is None:
                     self.ledger.add_source_version(conn, source)
-            self.ledger.add_draft(conn, draft)
+            self.ledger.add_draft(conn, draft, model_outputs=outputs)
             seq = self.runtime.record(actor=actor, action="draft.create", decision=draft.status, details=details)
             self.ledger.add_event(
                 conn, LedgerEvent(0, draft.id, 1, "created", "", "draft", actor, draft.created_at, details, seq)
@@ -375,7 +374,7 @@ class CopilotService:
             raise NotFound(f"draft {draft_id} has versions 1 to {latest}; no version {version}")
         claims = [_rechecked(claim, texts, current) for claim in claims]
         claims = _reviewed(claims, reviews[: (version or latest) - 1])
-        requirement_ids = list(dict.fromkeys(row["model_outputs"]))
+        requirement_ids = list(dict.fromkeys(row.pop("model_outputs")))
         requirements = [r for r in (brief.requirements if brief else []) if r.id in requirement_ids]
         draft = Draft(
             **row, version=version or latest, status="no_support", requirements=requirements, claims=claims, gaps=[]

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .platform.gateway.extractive import normalise
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*|[.,;:!?()]")
 _STOP = frozenset(
     [
@@ -277,19 +279,7 @@ def stem(word: str) -> str:
         return str(int(word))
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    for suffix in ("ing", "ed", "ment", "al"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
-                word = word[:-1]
-            break
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    if len(word) > 4 and word.endswith("e"):
-        word = word[:-1]
-    return word
+    return normalise(word, suffixes=("ing", "ed", "ment", "al"), min_stem=4)  # the local model's, stricter
 
 
 def _tokens(text: str) -> list[_Token]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schemas import ErrorBody
+from ..platform.api import ErrorBody
 
 _WHY = {
     400: "The body is not valid JSON",

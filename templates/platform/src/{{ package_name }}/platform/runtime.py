@@ -23,6 +23,7 @@ from .errors import BudgetExceeded, ConfigError, GatewayError, Refused
 from .gateway import Completion, Gateway, Message, build_gateway
 from .governance import Governance, load_governance
 from .guardrails import GuardPipeline, PipelineResult, build_pipelines
+from .guardrails.classifier import ClassifierCall
 from .observability import semconv
 from .observability.telemetry import Telemetry
 from .settings import Settings, get_settings
@@ -274,27 +275,25 @@ class Runtime:
         notes = [] if reservation.model == self.settings.model else [f"degraded to {reservation.model} by budget"]
         return GovernedAnswer(verdict_out.text, completion, verdict_in, verdict_out, cost, record.seq, notes, outcome)
 
-    def ask_classifier(
-        self,
-        messages: list[Message],
-        *,
-        model: str,
-        max_tokens: int,
-        prompt_version: str,
-        decide: Callable[[Completion], str],
-    ) -> Completion:
+    def ask_classifier(self, question: ClassifierCall) -> Completion:
         """The `model_classifier` guard's model call, governed like any other but not screened (it is a screen).
 
         Reserved and settled in the budget under the feature `model_classifier` (a UTF-8 byte count
         bounds the input tokens, `max_tokens` the output), traced, and audited as
-        `model_classifier.complete` with the actor whose text was scanned and `decide(completion)` as
+        `model_classifier.complete` with the actor whose text was scanned and `question.decide(completion)` as
         the decision. `BudgetExceeded` and `GatewayError` are audited as refusals and raised; the
         guard then follows its `on_error`. A degraded model cannot stand in for a classifier.
         """
+        messages, model, max_tokens = question.messages, question.model, question.max_tokens
         actor, screened_for = _SCREENING.get()
         details: dict[str, Any] = {"screened_for": screened_for} if screened_for else {}
         scanned = self.audit.hash_text(messages[-1].content)
         bound = input_token_bound(messages)
+
+        def refused(control: str) -> None:
+            action = f"{CLASSIFIER_FEATURE}.complete"
+            self._append(actor=actor, action=action, decision=f"refused:{control}", input_hash=scanned, details=details)
+
         try:
             reservation = self.budget.reserve(
                 feature=CLASSIFIER_FEATURE, model=model, input_tokens=bound, max_output_tokens=max_tokens
@@ -308,13 +307,7 @@ class Runtime:
                     message=f"budget: only {reservation.model!r} fits, and it cannot classify for {model!r}",
                 )
         except BudgetExceeded:
-            self._append(
-                actor=actor,
-                action=f"{CLASSIFIER_FEATURE}.complete",
-                decision="refused:budget",
-                input_hash=scanned,
-                details=details,
-            )
+            refused("budget")
             raise
         try:
             with self.telemetry.llm_call("chat", model, self.settings.model_provider, CLASSIFIER_FEATURE) as call:
@@ -324,13 +317,7 @@ class Runtime:
                 call.set_response(completion.model, completion.usage.input_tokens, completion.usage.output_tokens)
         except GatewayError:
             self.budget.release(reservation)
-            self._append(
-                actor=actor,
-                action=f"{CLASSIFIER_FEATURE}.complete",
-                decision="refused:gateway",
-                input_hash=scanned,
-                details=details,
-            )
+            refused("gateway")
             raise
         billed_in, billed_out = _billed(completion, bound, max_tokens)
         cost = self.budget.settle(
@@ -341,9 +328,9 @@ class Runtime:
         self._append(
             actor=actor,
             action=f"{CLASSIFIER_FEATURE}.complete",
-            decision=decide(completion),
+            decision=question.decide(completion),
             model=completion.model,
-            prompt_version=prompt_version,
+            prompt_version=question.prompt_version,
             input_hash=scanned,
             output_hash=self.audit.hash_text(completion.text),
             details={**details, "cost_usd": round(cost, 6)},

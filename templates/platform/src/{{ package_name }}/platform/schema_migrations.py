@@ -79,7 +79,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _statements(sql: str) -> list[str]:
+def sqlite_statements(sql: str) -> list[str]:
     """SQLite statements one by one (a trigger body's `;` does not end its statement)."""
     statements, buffer = [], ""
     for piece in sql.split(";"):
@@ -107,7 +107,7 @@ def migrate_sqlite(conn: sqlite3.Connection, store: str, migrations: Sequence[Mi
                 raise _newer_than_code(store, found, newest)
             result = MigrationResult(store, database, found, found)
             for migration in migrations[found:]:
-                for statement in _statements(migration.sql):
+                for statement in sqlite_statements(migration.sql):
                     conn.execute(statement)
                 if migration.apply is not None:
                     migration.apply(conn)

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 
 from ...brief import DOCX_MEDIA_TYPE
-from ...records import CopilotError
-from ...schemas import BriefCreate, BriefOut
+from ...records import Brief, CopilotError
+from ...schemas import BriefCreate
 from ..deps import CopilotServiceDep, ReaderDep
 from ..responses import errors
 
@@ -28,9 +28,9 @@ class UploadTooLarge(CopilotError):
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=errors())
-def create_brief(body: BriefCreate, service: CopilotServiceDep, caller: ReaderDep) -> BriefOut:
+def create_brief(body: BriefCreate, service: CopilotServiceDep, caller: ReaderDep) -> Brief:
     """A brief from JSON: requirements without an id get R1, R2, ..."""
-    return BriefOut.of(service.create_brief(body, actor=caller.client_id))
+    return service.create_brief(body, actor=caller.client_id)
 
 
 @router.post(
@@ -44,16 +44,16 @@ async def import_brief(
     service: CopilotServiceDep,
     caller: ReaderDep,
     title: Annotated[str, Query(max_length=200, description="default: the document's own title")] = "",
-) -> BriefOut:
+) -> Brief:
     """Upload a brief: Markdown (one requirement per list item or heading), CSV (`id`, `requirement`,
     `section`, `owner` columns) or a DOCX requirement table (a `Requirement` column)."""
     content = await request.body()
     if len(content) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"brief is {len(content)} bytes; at most {MAX_UPLOAD_BYTES}")
     media_type = request.headers.get("content-type", "")
-    return BriefOut.of(service.import_brief(content, media_type, title=title, actor=caller.client_id))
+    return service.import_brief(content, media_type, title=title, actor=caller.client_id)
 
 
 @router.get("/{brief_id}", responses=errors(404))
-def get_brief(brief_id: str, service: CopilotServiceDep, caller: ReaderDep) -> BriefOut:
-    return BriefOut.of(service.brief(brief_id))
+def get_brief(brief_id: str, service: CopilotServiceDep, caller: ReaderDep) -> Brief:
+    return service.brief(brief_id)

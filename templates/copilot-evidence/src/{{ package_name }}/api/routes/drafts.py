@@ -4,14 +4,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import TypeAdapter
 
 from ...export import DOCX_MEDIA_TYPE
-from ...schemas import ClaimReview, DraftCreate, DraftOut, LedgerEventOut
+from ...records import Draft, LedgerEvent
+from ...schemas import ClaimReview, DraftCreate
 from ..deps import CopilotServiceDep, ReaderDep, ReviewerDep
 from ..responses import errors
 
 router = APIRouter(prefix="/drafts", tags=["drafts"])
 VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="default: the newest")]
+DRAFT_SCHEMA = TypeAdapter(Draft).json_schema(ref_template="#/components/schemas/{model}")
 EXPORT_TYPES = {
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
@@ -21,36 +24,36 @@ EXPORT_TYPES = {
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=errors(402, 404, 503))
-def create_draft(body: DraftCreate, service: CopilotServiceDep, caller: ReaderDep) -> DraftOut:
+def create_draft(body: DraftCreate, service: CopilotServiceDep, caller: ReaderDep) -> Draft:
     """Draft every requirement of a brief from the library the caller may see; unsupported
     requirements are listed as gaps, never filled with guesses."""
-    return DraftOut.of(service.draft(body, actor=caller.client_id, clearance=caller.clearance))
+    return service.draft(body, actor=caller.client_id, clearance=caller.clearance)
 
 
 @router.get("/{draft_id}", responses=errors(404))
-def get_draft(draft_id: str, service: CopilotServiceDep, caller: ReaderDep, version: VersionQuery = None) -> DraftOut:
+def get_draft(draft_id: str, service: CopilotServiceDep, caller: ReaderDep, version: VersionQuery = None) -> Draft:
     """The draft with claims and evidence, every span re-checked now (unverified, stale)."""
-    return DraftOut.of(service.get_draft(draft_id, version=version))
+    return service.get_draft(draft_id, version=version)
 
 
 @router.get("/{draft_id}/ledger", responses=errors(404))
-def get_ledger(draft_id: str, service: CopilotServiceDep, caller: ReaderDep) -> list[LedgerEventOut]:
+def get_ledger(draft_id: str, service: CopilotServiceDep, caller: ReaderDep) -> list[LedgerEvent]:
     """The append-only trail: creation, each review (who, what, when), verifications, exports."""
-    return [LedgerEventOut.of(event) for event in service.ledger_events(draft_id)]
+    return service.ledger_events(draft_id)
 
 
 @router.post("/{draft_id}/verify", responses=errors(404))
-def verify_draft(draft_id: str, service: CopilotServiceDep, caller: ReaderDep) -> DraftOut:
+def verify_draft(draft_id: str, service: CopilotServiceDep, caller: ReaderDep) -> Draft:
     """Re-check every span and append the result (stale and unverified claims) to the ledger."""
-    return DraftOut.of(service.verify_draft(draft_id, actor=caller.client_id))
+    return service.verify_draft(draft_id, actor=caller.client_id)
 
 
 @router.post("/{draft_id}/claims/{claim_id}/review", responses=errors(404, 409))
 def review_claim(
     draft_id: str, claim_id: str, body: ClaimReview, service: CopilotServiceDep, caller: ReviewerDep
-) -> DraftOut:
+) -> Draft:
     """Accept, edit or reject one claim (scope `approve`); an edit is re-verified against its span."""
-    return DraftOut.of(service.review_claim(draft_id, claim_id, body, actor=caller.client_id))
+    return service.review_claim(draft_id, claim_id, body, actor=caller.client_id)
 
 
 @router.get(
@@ -63,7 +66,7 @@ def review_claim(
                 "text/markdown": {"schema": {"type": "string"}},
                 "text/html": {"schema": {"type": "string"}},
                 DOCX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-                "application/json": {"schema": DraftOut.model_json_schema(ref_template="#/components/schemas/{model}")},
+                "application/json": {"schema": DRAFT_SCHEMA},
             },
         },
         **errors(404),

@@ -84,12 +84,16 @@ class ParsedPrompt:
     question: str
 
 
-def normalise(word: str) -> str:
-    """Tiny suffix stripper so `refunds`, `refunded` and `refund` match; deterministic, no data."""
+def normalise(word: str, *, suffixes: tuple[str, ...] = ("ing", "ed"), min_stem: int = 3) -> str:
+    """Tiny suffix stripper so `refunds`, `refunded` and `refund` match; deterministic, no data.
+
+    The first of `suffixes` the word ends with goes when `min_stem` letters stay (a doubled final
+    consonant left behind goes too: `planned` -> `plan`); then a plural `s` and a final `e`.
+    """
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
             word = word[: -len(suffix)]
             if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
                 word = word[:-1]

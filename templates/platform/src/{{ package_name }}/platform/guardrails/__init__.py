@@ -12,7 +12,7 @@ Optional, off by default: `model_classifier`, a safety model asked through the r
 (budget, gateway, telemetry, audit).
 """
 
-from .classifier import ModelClassifierGuard
+from .classifier import ClassifierCall, ModelClassifierGuard
 from .injection import PromptInjectionGuard, neutralise_context, scan_context
 from .links import LinkGuard
 from .pii import PiiGuard
@@ -25,6 +25,7 @@ from .secrets import SecretsGuard
 __all__ = [
     "GUARDS",
     "Action",
+    "ClassifierCall",
     "Finding",
     "Guard",
     "GuardContext",

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from ..errors import BudgetExceeded, GatewayError
 from ..gateway import LOCAL_MODEL, Completion, Message
@@ -41,22 +40,21 @@ SAFE_LABELS = frozenset({"safe", "benign"})
 _CATEGORY = re.compile(r"\b[A-Za-z]{0,3}\d{1,3}\b")
 
 
-class AskClassifier(Protocol):
-    """The governed model call the guard makes (`Runtime.ask_classifier`).
+@dataclass(frozen=True, slots=True)
+class ClassifierCall:
+    """One question to the safety model, and how its answer reads as the audit log's decision."""
 
-    It books the call to the budget and the audit log, recording `decide(completion)` as the
-    decision, and raises `BudgetExceeded` or `GatewayError` when no classifier could answer.
-    """
+    messages: list[Message]
+    model: str
+    max_tokens: int
+    prompt_version: str
+    decide: Callable[[Completion], str]
 
-    def __call__(
-        self,
-        messages: list[Message],
-        *,
-        model: str,
-        max_tokens: int,
-        prompt_version: str,
-        decide: Callable[[Completion], str],
-    ) -> Completion: ...
+
+# The governed model call the guard makes (`Runtime.ask_classifier`): it books the call to the budget
+# and the audit log, recording `call.decide(completion)` as the decision, and raises `BudgetExceeded`
+# or `GatewayError` when no classifier could answer.
+AskClassifier = Callable[[ClassifierCall], Completion]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,13 +71,8 @@ class ModelClassifierGuard:
     def scan(self, text: str, *, prompt: str | None = None) -> GuardResult:
         conversation = text if prompt is None else f"User: {prompt}\n\nAgent: {text}"
         try:
-            completion = self.ask(
-                [Message("system", SYSTEM_PROMPT), Message("user", conversation)],
-                model=self.model,
-                max_tokens=self.max_tokens,
-                prompt_version=PROMPT_VERSION,
-                decide=decision,
-            )
+            messages = [Message("system", SYSTEM_PROMPT), Message("user", conversation)]
+            completion = self.ask(ClassifierCall(messages, self.model, self.max_tokens, PROMPT_VERSION, decision))
         except (BudgetExceeded, GatewayError):
             return self._unavailable(text)
         verdict = _verdict(completion)
