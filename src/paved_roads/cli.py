@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .adopt import AdoptError, apply_plan, plan_adoption
+from .authoring.commands import add_pattern_commands
 from .fleet.commands import add_fleet_commands, add_relocate_command
 from .fleet.manifest import ManifestError
 from .generate import PATTERNS, AnswerError, generate
@@ -182,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     update.set_defaults(func=cmd_update)
     add_fleet_commands(sub)
     add_relocate_command(sub)
+    add_pattern_commands(sub)
     adopt = sub.add_parser("adopt", help=cmd_adopt.__doc__)
     adopt.add_argument("path", type=Path)
     adopt.add_argument("--pattern", choices=PATTERNS, required=True)

@@ -7,8 +7,11 @@ from typing import Any
 
 from copier import run_copy
 
+from .authoring.discovery import pattern_names
+
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2]
-PATTERNS = ("rag-service", "approval-workflow", "copilot-evidence")
+# Every pattern folder of this checkout (templates/<name>/), in copier.yml's order: nothing to edit when one is added.
+PATTERNS = pattern_names(TEMPLATE_ROOT)
 
 
 class AnswerError(ValueError):

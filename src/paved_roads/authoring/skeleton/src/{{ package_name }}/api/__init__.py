@@ -1,0 +1,1 @@
+"""__PATTERN_TITLE__ HTTP API: the answers resource."""

@@ -1,0 +1,1 @@
+"""__PATTERN_TITLE__ API: one module per resource (`answers`)."""
