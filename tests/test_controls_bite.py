@@ -4,7 +4,9 @@ For each control, a generated project at the tier that needs it gets exactly one
 (worse answers, removed rollback plan, one reviewer, a committed fake cloud key, budget exhausted,
 guard disabled, tampered audit log, template behind, expired waiver, deprecated prompt, ...); its
 `gate` must exit non-zero with a FAIL line naming that control. The same project without the defect
-passes its gate (`test_clean_project_passes_its_gate`). A control with no defect here is not done:
+passes its gate (`test_clean_project_passes_its_gate`, for every pattern folder at every tier). Each
+tier's defects run on the pattern whose `template_tests.yml` says `controls: hosts: [<tier>]`, with
+whatever pattern-specific knowledge a defect needs read from there. A control with no defect here is not done:
 `test_every_control_has_a_defect` checks the catalogue the policies declare against this table.
 """
 
@@ -20,6 +22,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
+from conftest import PATTERNS, TIERS
 from controls.projects import (
     AUTHOR,
     OUTSIDER,
@@ -32,6 +36,7 @@ from controls.projects import (
     snapshot_template,
     ssh_sign,
 )
+from patterns import defect_host, pattern_tests
 
 FAKE_CLOUD_KEY = "AKIA" + "Z3MBPT4EXQ7LW2NB"  # assembled at run time: this file holds no key
 
@@ -42,14 +47,20 @@ def template_repo(template_root: Path, tmp_path_factory: pytest.TempPathFactory)
 
 
 @pytest.fixture(scope="session")
-def clean(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Project]:
-    """The clean project of a tier, built once per session on first use."""
-    built: dict[str, Project] = {}
+def clean(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Project]:
+    """The clean project of a tier (of the pattern hosting its defects, or the one named), built once on first use.
 
-    def get(tier: str) -> Project:
-        if tier not in built:
-            built[tier] = build_clean_project(template_repo, tmp_path_factory.mktemp(f"clean-{tier}"), tier)
-        return built[tier]
+    Projects of one pattern share the first one's virtualenv: only the first is installed.
+    """
+    built: dict[tuple[str, str], Project] = {}
+
+    def get(tier: str, pattern: str | None = None) -> Project:
+        pattern = pattern or defect_host(tier)
+        if (pattern, tier) not in built:
+            python = next((p.python for (other, _), p in built.items() if other == pattern), None)
+            folder = tmp_path_factory.mktemp(f"clean-{pattern}-{tier}")
+            built[(pattern, tier)] = build_clean_project(template_repo, folder, tier, pattern=pattern, python=python)
+        return built[(pattern, tier)]
 
     return get
 
@@ -180,18 +191,28 @@ def template_behind(project: Project) -> None:
     answers_path.write_text(answers_path.read_text().replace(str(source), str(newer)))
 
 
+def _options(project: Project) -> dict:
+    """What the medium-tier defects need to know about the project's pattern (its template_tests.yml)."""
+    answers = yaml.safe_load((project.path / ".copier-answers.yml").read_text())
+    return pattern_tests(answers["pattern"]).controls.options
+
+
+def _corpus(project: Project) -> Path:
+    return project.path / _options(project)["corpus"]
+
+
 def _document_uses(project: Project) -> list[tuple[str, int]]:
     """Corpus documents with how many golden cases rely on them, most relied-on first."""
     uses: Counter[str] = Counter()
     for dataset in (project.path / "evals" / "datasets").glob("*.jsonl"):
         for line in dataset.read_text().splitlines():
             uses.update(json.loads(line).get("expected", {}).get("relevant_ids", []))
-    in_corpus = {path.stem for path in (project.path / "corpus").iterdir()}
+    in_corpus = {path.stem for path in _corpus(project).iterdir()}
     return [(name, count) for name, count in uses.most_common() if name in in_corpus]
 
 
 def _gut(project: Project, document: str) -> None:
-    (path,) = [p for p in (project.path / "corpus").iterdir() if p.stem == document]
+    (path,) = [p for p in _corpus(project).iterdir() if p.stem == document]
     path.write_text("# Notice\n\nThis page was replaced by a link to the intranet.\n")
 
 
@@ -209,10 +230,10 @@ def slightly_worse_answers(project: Project) -> None:
 
 
 def worse_candidate(project: Project) -> None:
-    """Shadow a candidate retrieval setting that drops every document as stale."""
-    candidate = project.path / "evals" / "candidates" / "strict-freshness.yml"
+    """Shadow a candidate setting that makes answers worse (rag-service: every document dropped as stale)."""
+    candidate = project.path / "evals" / "candidates" / "worse.yml"
     candidate.parent.mkdir(parents=True, exist_ok=True)
-    candidate.write_text("name: strict-freshness\nenv: {RAG_FRESHNESS_DAYS: '1', RAG_STALE_POLICY: exclude}\n")
+    candidate.write_text(yaml.safe_dump({"name": "worse", "env": _options(project)["worse_candidate_env"]}))
     project.run("shadow", "--candidate", str(candidate))
 
 
@@ -357,14 +378,34 @@ DEFECTS = [
 
 
 def by_tier(values: list, tier_of: Callable) -> list:
-    """One xdist group per tier, so `pytest -n 2 --dist loadgroup` builds each clean project once."""
-    return [pytest.param(value, marks=pytest.mark.xdist_group(f"controls-{tier_of(value)}")) for value in values]
+    """One xdist group per pattern, so `pytest -n 2 --dist loadgroup` installs each pattern and builds each
+    clean project once; a tier's defects run with the pattern that hosts them."""
+    return [
+        pytest.param(value, marks=pytest.mark.xdist_group(f"controls-{defect_host(tier_of(value))}"))
+        for value in values
+    ]
 
 
-@pytest.mark.parametrize("tier", by_tier(["low", "medium", "high"], lambda tier: tier))
-def test_clean_project_passes_its_gate(clean, tier: str) -> None:
-    """Without any defect the gate passes: every control below is a defect away from failing."""
-    done = clean(tier).gate()
+def every_pattern_and_tier() -> list:
+    """Every pattern folder at every tier; the defect hosts' own tiers run in the fast suite, the rest are slow."""
+    return [
+        pytest.param(
+            pattern,
+            tier,
+            id=f"{pattern}-{tier}",
+            marks=[pytest.mark.xdist_group(f"controls-{pattern}")]
+            + ([] if defect_host(tier) == pattern else [pytest.mark.slow]),
+        )
+        for pattern in PATTERNS
+        for tier in TIERS
+    ]
+
+
+@pytest.mark.parametrize(("pattern", "tier"), every_pattern_and_tier())
+def test_clean_project_passes_its_gate(clean, pattern: str, tier: str) -> None:
+    """Without any defect the gate passes, for every pattern at every tier: evals, baseline, shadow test and
+    reviews of a pattern as generated satisfy its tier, and every control below is a defect away from failing."""
+    done = clean(tier, pattern).gate()
     assert done.returncode == 0, output(done)
     assert f"gate: pass at {tier} tier" in done.stdout
 
@@ -380,7 +421,7 @@ def test_gate_fails_naming_the_control(clean, tmp_path: Path, defect: Defect) ->
     assert defect.reason in done.stdout, f"{defect.id}: the FAIL line does not say {defect.reason!r}\n{output(done)}"
 
 
-@pytest.mark.xdist_group("controls-low")
+@pytest.mark.xdist_group(f"controls-{defect_host('low')}")
 def test_a_valid_waiver_lets_a_failing_control_pass_and_shows_in_the_evidence(clean, tmp_path: Path) -> None:
     project = clean("low").copy(tmp_path / "project")
     committed_cloud_key(project)
@@ -398,7 +439,7 @@ def test_a_valid_waiver_lets_a_failing_control_pass_and_shows_in_the_evidence(cl
     assert "waived by" in (project.path / "var" / "evidence" / "evidence.md").read_text()
 
 
-@pytest.mark.xdist_group("controls-high")
+@pytest.mark.xdist_group(f"controls-{defect_host('high')}")
 def test_every_control_has_a_defect(clean) -> None:
     """The policies' own catalogue, read from a gate run, is exactly the set of controls tested above."""
     project = clean("high")

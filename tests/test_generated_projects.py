@@ -11,6 +11,7 @@ import itertools
 import pytest
 from conftest import PATTERNS, PROVIDERS, TIERS, answers_of, installed
 from controls.projects import FILLED_ROLLBACK_PLAN
+from patterns import pattern_tests
 
 FAST = {(pattern, "low", "local", False) for pattern in PATTERNS}
 
@@ -35,18 +36,14 @@ def test_generated_project_passes_its_own_checks(render, pattern, tier, provider
     env.run("pytest", "-q", "-p", "no:cacheprovider")
 
 
-# Each pattern's own questions, answered away from their defaults (PostgreSQL: test_rag_service.py).
-PATTERN_ANSWERS = {
-    "rag-service": {"freshness_days": 30},
-    "approval-workflow": {"approval_expiry_hours": 1},
-    "copilot-evidence": {"min_evidence_per_claim": 2},
-}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_pattern_answers_away_from_the_defaults_pass_checks_and_evals(render, pattern: str) -> None:
-    project = render(pattern=pattern, **PATTERN_ANSWERS[pattern])
+    """Each pattern's own questions, answered as its template_tests.yml says (PostgreSQL: test_rag_service.py)."""
+    answers = pattern_tests(pattern).answers_away_from_defaults
+    if not answers:
+        pytest.skip(f"templates/{pattern}/template_tests.yml gives no answers_away_from_defaults")
+    project = render(pattern=pattern, **answers)
     env = installed(project)
     env.run("ruff", "check", ".")
     env.run("pytest", "-q", "-p", "no:cacheprovider")

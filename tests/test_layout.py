@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import re
 from collections import defaultdict
 from pathlib import Path
 
+from paved_roads.authoring.check import pattern_mentions
 from paved_roads.generate import PATTERNS
 from paved_roads.links import CACHES, sync_links, unreached_files
 
@@ -53,29 +53,15 @@ def test_copy_detector_catches_a_copied_platform_file(template_root: Path, tmp_p
         raise AssertionError("a copied platform file was not reported")
 
 
-def pattern_mentions(folder: Path) -> list[str]:
-    """Lines under `folder` that name a pattern or branch on one (`pattern ==`)."""
-    names = [*PATTERNS, *(pattern.replace("-", "_") for pattern in PATTERNS)]
-    branch = re.compile(r"\bpattern\s*[!=]=")
-    found = []
-    for path in sorted(folder.rglob("*")):
-        if CACHES & set(path.parts) or not path.is_file():
-            continue
-        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-            if branch.search(line) or any(name in line for name in names):
-                found.append(f"{path.relative_to(folder)}:{number}: {line.strip()}")
-    return found
-
-
 def test_the_platform_names_no_pattern(template_root: Path) -> None:
     """The platform serves any pattern: what differs lives in the pattern (`_fragments/`, registries, hooks)."""
-    assert pattern_mentions(template_root / "templates" / "platform") == []
+    assert pattern_mentions(template_root / "templates" / "platform", list(PATTERNS)) == []
 
 
 def test_pattern_check_catches_a_platform_file_that_knows_a_pattern(tmp_path: Path) -> None:
     (tmp_path / "governance.yml.jinja").write_text("hitl: {{ pattern == 'approval-workflow' }}\n")
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.rag_service_backends"]\n')
-    assert len(pattern_mentions(tmp_path)) == 2
+    assert len(pattern_mentions(tmp_path, list(PATTERNS))) == 2
 
 
 PLATFORM_PACKAGE = Path("templates/platform/src/{{ package_name }}/platform")

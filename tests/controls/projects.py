@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from patterns import defect_host
 
 from paved_roads.generate import generate
 from paved_roads.project_env import ProjectEnv
@@ -30,7 +31,6 @@ OWNERS = {
     "medium": ["@acme/feature-lead"],
     "high": ["@acme/feature-lead", "@acme/reviewer"],
 }
-PATTERN_FOR_TIER = {"low": "copilot-evidence", "medium": "rag-service", "high": "approval-workflow"}
 # A test subset that exercises the JUnit path quickly; the full suites run in test_generated_projects.
 TEST_SUBSET = ["tests/platform/test_assets.py"]
 FILLED_ROLLBACK_PLAN = """# Rollback plan
@@ -153,19 +153,34 @@ def output(done: subprocess.CompletedProcess[str]) -> str:
     return f"--- stdout ---\n{done.stdout[-6000:]}\n--- stderr ---\n{done.stderr[-3000:]}"
 
 
-def build_clean_project(template: Path, destination: Path, tier: str) -> Project:
-    """Generate, install and bring a project to the state its tier's gate accepts."""
-    pattern = PATTERN_FOR_TIER[tier]
+def build_clean_project(
+    template: Path,
+    destination: Path,
+    tier: str,
+    *,
+    pattern: str | None = None,
+    python: Path | None = None,
+    tests: tuple[str, ...] = tuple(TEST_SUBSET),
+) -> Project:
+    """Generate, install and bring a project to the state its tier's gate accepts.
+
+    `pattern` defaults to the one hosting the tier's defect tests (its template_tests.yml says so).
+    `python`: an interpreter that already has the pattern's dependencies (a project of the same pattern
+    installed earlier); the project's own `src/` comes first on its path, so nothing is installed again.
+    """
+    pattern = pattern or defect_host(tier)
     generate(
         destination,
         template=template,
         vcs_ref=TEMPLATE_VERSION,
         data={"pattern": pattern, "risk_tier": tier, "owners": OWNERS[tier]},
     )
-    env = ProjectEnv(destination)
-    env.install()
+    if python is None:
+        env = ProjectEnv(destination)
+        env.install()
+        python = env.bin / "python"
     answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
-    project = Project(destination, env.bin / "python", answers["project_slug"], answers["package_name"])
+    project = Project(destination, python, answers["project_slug"], answers["package_name"])
     git(destination, "init", "-q", "-b", "main")
     git(destination, "config", "user.email", "feature-dev@example.invalid")
     git(destination, "config", "user.name", "Feature Dev")
@@ -182,8 +197,8 @@ def build_clean_project(template: Path, destination: Path, tier: str) -> Project
         signers.write_text(signers.read_text() + "".join(lines))
     baseline_missing = not (destination / "evals" / "baseline.json").is_file()
     project.commit("generated from paved-roads")
-    tests = project.pytest(*TEST_SUBSET)
-    assert tests.returncode == 0, output(tests)
+    done = project.pytest(*tests)
+    assert done.returncode == 0, output(done)
     project.run("eval", *(["--update-baseline"] if baseline_missing else []))
     if baseline_missing:
         project.commit("accept the first eval baseline")

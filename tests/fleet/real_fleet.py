@@ -22,6 +22,7 @@ WAIVERS = "templates/platform/policies/waivers.yml"
 DENIED = "templates/platform/policies/denied_terms.yml"
 MAKEFILE = "templates/platform/Makefile.jinja"
 RAG_CORPUS = "templates/rag-service/corpus/customer-refunds.md"
+SHORT_NAMES = {"rag-service": "rag", "approval-workflow": "approvals", "copilot-evidence": "copilot"}
 
 
 def release_v2(template: Path) -> None:
@@ -63,7 +64,7 @@ def build_bases(template_root: Path, root: Path) -> Bases:
 
 
 def _answers(pattern: str, tier: str) -> dict:
-    short = {"rag-service": "rag", "approval-workflow": "approvals", "copilot-evidence": "copilot"}[pattern]
+    short = SHORT_NAMES.get(pattern, pattern)  # any pattern folder works; these three keep their repo names
     return {"pattern": pattern, "risk_tier": tier, "owners": OWNERS[tier], "project_name": f"{short} {tier}"}
 
 

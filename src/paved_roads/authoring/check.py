@@ -122,8 +122,11 @@ def copy_problems(root: Path, folder: Path) -> list[Problem]:
         if other != folder:
             for path in stored_files(other):
                 digests[hashlib.sha256(path.read_bytes()).hexdigest()].append(path)
+    shadowing = {target for _, target in _link_points(templates / PLATFORM, folder)}  # reported by link_problems
     problems = []
     for path in stored_files(folder):
+        if path in shadowing:
+            continue
         same = digests.get(hashlib.sha256(path.read_bytes()).hexdigest())
         if same:
             owner = same[0]
