@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from browser import served
 from conftest import PATTERNS, answers_of
-from patterns import Request, pattern_tests
+from patterns import Fuzz, Request, pattern_tests
 
 from paved_roads.project_env import ProjectEnv, uv_binary
 
@@ -67,8 +67,11 @@ def test_fill_reads_saved_answers() -> None:
 def test_served_api_refuses_bad_input_readably_and_fuzzing_finds_no_server_error(
     render, tmp_path: Path, pattern: str
 ) -> None:
-    fuzz = pattern_tests(pattern).fuzz
-    project = render(pattern=pattern)
+    check_served_api(render(pattern=pattern), pattern_tests(pattern).fuzz, tmp_path / "serve.log")
+
+
+def check_served_api(project: Path, fuzz: Fuzz, log: Path) -> None:
+    """Install `project` with schemathesis, load its data, serve it, send `fuzz.requests`, then fuzz it."""
     env = ProjectEnv(project)
     env.install()
     python = str(env.bin / "python")
@@ -81,7 +84,7 @@ def test_served_api_refuses_bad_input_readably_and_fuzzing_finds_no_server_error
     }}  # fmt: skip
     environ = {f"{slug.upper().replace('-', '_')}_API_CLIENTS": json.dumps(clients), "no_proxy": "*"}
     saved: dict[str, Any] = {}
-    with served(env, slug, environ, tmp_path / "serve.log") as base:
+    with served(env, slug, environ, log) as base:
         for request in fuzz.requests:
             status, payload = send(base, request, project, saved)
             where = f"{request.method} {request.path} {request.body!r} {request.file or ''}"

@@ -9,6 +9,7 @@ Everything happens in a snapshot of this checkout (tagged v0.9.0), never in the 
    two owners' SSH-signed reviews), on the low project's interpreter (one install for all three), and pass.
 4. A platform file changes, v1.1.0 is tagged, and `copier update` brings the change into a project of the new
    pattern with the team's own edit kept.
+5. (slow) Its served API passes the fuzz test every pattern gets, from the scaffold's own template_tests.yml.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import pytest
 import yaml
 from controls.projects import TEMPLATE_VERSION, Project, build_clean_project, git, output, snapshot_template
 from copier import run_update
+from patterns import pattern_tests
+from test_api_fuzz import check_served_api
 
 from paved_roads.cli import main
 from paved_roads.generate import generate
@@ -109,3 +112,12 @@ def test_a_platform_release_reaches_the_new_patterns_projects(template: Path, tm
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v1.1.0" and answers["pattern"] == NAME
     assert not list(project.rglob("*.rej"))
+
+
+@pytest.mark.slow
+def test_the_new_patterns_served_api_refuses_bad_input_and_survives_fuzzing(template: Path, tmp_path: Path) -> None:
+    """The same fuzz test every real pattern gets, driven by the scaffold's own template_tests.yml."""
+    project = generate(tmp_path / "project", template=template, vcs_ref=TEMPLATE_VERSION, data={"pattern": NAME})
+    fuzz = pattern_tests(NAME, template).fuzz
+    assert fuzz.requests and "response_schema_conformance" in fuzz.checks
+    check_served_api(project, fuzz, tmp_path / "serve.log")
