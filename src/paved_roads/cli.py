@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="paved-roads", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help=cmd_demo.__doc__)
-    demo.add_argument("--pattern", choices=PATTERNS, default="rag-service")
+    demo.add_argument("--pattern", default="rag-service", help=f"a pattern folder ({', '.join(PATTERNS)} here)")
     demo.add_argument("--dest", type=Path, default=Path("demo"))
     demo.add_argument("--force", action="store_true", help="replace an existing destination")
     demo.add_argument("--template", type=Path, help="template checkout (default: the one you are in)")
