@@ -19,11 +19,12 @@ if TYPE_CHECKING:  # the service loads inside the commands: `--help` stays fast
 
 def open_stores(runtime: Runtime) -> None:
     """Open (and so migrate) the approvals database and its reviewer sessions for `migrate`."""
-    from .review_sessions import ReviewerSessions
+    from .platform.reviewer_sessions import ReviewerSessions
+    from .review_page import SIGN_IN
     from .service import ProposalService
 
     service = ProposalService.from_runtime(runtime)
-    ReviewerSessions(service.db, service.clock)
+    ReviewerSessions(service.db, service.clock, table=SIGN_IN.table)
     service.close()
 
 

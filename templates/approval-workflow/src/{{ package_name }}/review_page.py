@@ -3,7 +3,8 @@
 The queue filters by state, risk, action and escalation; a proposal's page shows the request,
 the proposed action, the risk score with its reasons, the rationale with the evidence it cites,
 a diff of what executing would change, the approvals so far and the history, and the forms to
-approve, request changes or reject (the last two need a reason).
+approve, request changes or reject (the last two need a reason). Sign-in, sessions, CSRF and the
+page shell are the platform's reviewer pages (`platform/reviewer_web.py`).
 """
 
 from __future__ import annotations
@@ -13,66 +14,31 @@ from collections.abc import Collection, Mapping
 from html import escape
 from urllib.parse import urlencode
 
-from . import PROJECT_NAME
 from .actions import Change
 from .platform.identity import canonical_identity
+from .platform.reviewer_sessions import ReviewerSession
+from .platform.reviewer_web import ReviewerSignIn, csrf_field, message, page
 from .proposals import Proposal, State
 
 STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; padding: 0 1rem; color: #1d1d1f; }
 .card { border: 1px solid #d0d0d7; border-radius: 8px; padding: 1rem 1.2rem; margin: 1rem 0; }
 .risk { font-weight: 600; padding: 0 .4rem; border-radius: 4px; }
 .risk-low { background: #e3f5e1; } .risk-medium { background: #fff1c2; } .risk-high { background: #ffd9d6; }
-.error { background: #ffd9d6; padding: .6rem 1rem; border-radius: 6px; }
-.notice { background: #e3f5e1; padding: .6rem 1rem; border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .3rem .5rem; }
 tr + tr td { border-top: 1px solid #e4e4ea; } del { background: #ffe3e0; } ins { background: #dff5dc; }
-textarea { width: 100%; min-height: 3rem; } form.inline { display: inline-block; margin-right: .5rem; }
 form.filters label { margin-right: .8rem; } dt { font-weight: 600; } dd { margin: 0 0 .4rem 0; }
 code { background: #f2f2f5; padding: 0 .2rem; } .muted { color: #6b6b76; }
 """
 FILTER_STATES = [State.PENDING_REVIEW, State.CHANGES_REQUESTED, State.APPROVED, State.EXECUTED, State.FAILED,
                  State.REJECTED, State.EXPIRED, State.AUTO_APPROVED, State.ROLLED_BACK]  # fmt: skip
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)} - {escape(PROJECT_NAME)}</title><style>{STYLE}</style></head>"
-        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
-    )
-
-
-def _message(error: str = "", notice: str = "") -> str:
-    if error:
-        return f"<p class='error' role='alert'>{escape(error)}</p>"
-    return f"<p class='notice' role='status'>{escape(notice)}</p>" if notice else ""
-
-
-def login_page(error: str = "") -> str:
-    form = (
-        "<form method='post' action='/review/login'>"
-        "<label>API key with the <code>approve</code> scope "
-        "<input type='password' name='api_key' autocomplete='off' required></label> "
-        "<button type='submit'>Sign in</button></form>"
-    )
-    return _page("Reviewer sign-in", _message(error) + form)
-
-
-def message_page(title: str, error: str) -> str:
-    return _page(title, _message(error) + "<p><a href='/review'>Back to the queue</a></p>")
-
-
-def _header(reviewer: str, csrf: str) -> str:
-    return (
-        f"<div>Signed in as <strong>{escape(reviewer)}</strong>. <a href='/review'>Queue</a> "
-        f"<form class='inline' method='post' action='/review/logout'>{_csrf(csrf)}"
-        "<button>Sign out</button></form></div>"
-    )
-
-
-def _csrf(token: str) -> str:
-    return f"<input type='hidden' name='csrf_token' value='{escape(token)}'>"
+SIGN_IN = ReviewerSignIn(
+    cookie="review_session",
+    table="reviewer_sessions",
+    title="Reviewer sign-in",
+    store=lambda request: (request.app.state.service.db, request.app.state.service.clock),
+    home_label="Back to the queue",
+    style=STYLE,
+)
 
 
 def _risk(proposal: Proposal) -> str:
@@ -81,8 +47,7 @@ def _risk(proposal: Proposal) -> str:
 
 
 def queue_page(
-    reviewer: str,
-    csrf_token: str,
+    session: ReviewerSession,
     proposals: list[Proposal],
     *,
     filters: Mapping[str, str],
@@ -114,7 +79,7 @@ def queue_page(
     )
     state = filters.get("state", "")
     title = f"{'Pending proposals' if state == State.PENDING_REVIEW else 'Proposals'} ({len(proposals)})"
-    return _page(title, _header(reviewer, csrf_token) + _message(notice=notice) + form + table)
+    return page(title, SIGN_IN.signed_in_bar(session) + message(notice=notice) + form + table, style=STYLE)
 
 
 def _queue_row(proposal: Proposal) -> str:
@@ -130,8 +95,7 @@ def _queue_row(proposal: Proposal) -> str:
 
 
 def detail_page(
-    reviewer: str,
-    csrf_token: str,
+    session: ReviewerSession,
     proposal: Proposal,
     changes: list[Change],
     events: list[dict[str, str]],
@@ -164,8 +128,8 @@ def detail_page(
         for event in events
     )
     body = (
-        _header(reviewer, csrf_token)
-        + _message(error, notice)
+        SIGN_IN.signed_in_bar(session)
+        + message(error, notice)
         + f"<section class='card' id='{pid}'><h2><code>{escape(proposal.action)}</code> {_risk(proposal)}</h2>"
         f"<p>{pid} · <strong>{escape(proposal.state)}</strong> · requested by {escape(proposal.requested_by)}"
         f" · proposed by {escape(proposal.proposed_by)} ({escape(proposal.proposer)},"
@@ -183,15 +147,16 @@ def detail_page(
             else ""
         )
         + f"<h3>Approvals ({len(proposal.approvals)} of {proposal.approvals_required})</h3><ul>{approvals}</ul>"
-        + _decision_forms(proposal, reviewer, csrf_token, note_required)
+        + _decision_forms(proposal, session, note_required)
         + f"<h3>History</h3><table class='history'>{history}</table></section>"
     )
-    return _page(f"Proposal {proposal.id}", body)
+    return page(f"Proposal {proposal.id}", body, style=STYLE)
 
 
-def _decision_forms(proposal: Proposal, reviewer: str, csrf: str, note_required: bool) -> str:
+def _decision_forms(proposal: Proposal, session: ReviewerSession, note_required: bool) -> str:
     pid = escape(proposal.id)
-    me = canonical_identity(reviewer)
+    me = canonical_identity(session.client_id)
+    csrf = csrf_field(session.csrf_token)
     if proposal.state not in (State.PENDING_REVIEW, State.CHANGES_REQUESTED):
         return ""
     mine = me in {canonical_identity(proposal.requested_by), canonical_identity(proposal.proposed_by)}
@@ -205,19 +170,19 @@ def _decision_forms(proposal: Proposal, reviewer: str, csrf: str, note_required:
         approve = "<p><em>You approved this; another approver must approve it too.</em></p>"
     else:
         approve = (
-            f"<form class='inline decide' method='post' action='/review/{pid}/approve'>{_csrf(csrf)}"
+            f"<form class='inline decide' method='post' action='/review/{pid}/approve'>{csrf}"
             f"<label>Approval note ({note_hint})<textarea name='note'{required}></textarea></label>"
             "<button type='submit'>Approve</button></form>"
         )
     changes = (
         ""
         if mine or proposal.state != State.PENDING_REVIEW
-        else f"<form class='inline decide' method='post' action='/review/{pid}/request_changes'>{_csrf(csrf)}"
+        else f"<form class='inline decide' method='post' action='/review/{pid}/request_changes'>{csrf}"
         "<label>What should change (required)<textarea name='note' required></textarea></label>"
         "<button type='submit'>Request changes</button></form>"
     )
     reject = (
-        f"<form class='inline decide' method='post' action='/review/{pid}/reject'>{_csrf(csrf)}"
+        f"<form class='inline decide' method='post' action='/review/{pid}/reject'>{csrf}"
         "<label>Reason for rejecting (required)<textarea name='note' required></textarea></label>"
         "<button type='submit'>Reject</button></form>"
     )
