@@ -34,6 +34,7 @@ def copy_cli(template: Path, destination: Path, *data: str) -> subprocess.Comple
         ("package_name=json", "package_name", "standard-library"),
         ("package_name=1st-try", "package_name", "identifier"),
         ("project_slug=Not A Slug", "project_slug", "lowercase"),
+        ("product_line=Claims & Billing", "product_line", "lowercase"),
         ("monthly_budget_usd=-5", "monthly_budget_usd", "greater than 0"),
         ("monthly_budget_usd=0", "monthly_budget_usd", "greater than 0"),
         ("owners=[]", "owners", "at least one"),

@@ -7,6 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from .academy import CohortError
 from .adopt import AdoptError, apply_plan, plan_adoption
 from .authoring.commands import add_pattern_commands
 from .fleet.commands import add_fleet_commands, add_relocate_command
@@ -150,6 +151,17 @@ def cmd_dashboards(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_academy_progress(args: argparse.Namespace) -> int:
+    """Which learner of a cohort passed which Foundations lab: Markdown + HTML table."""
+    from .academy import cohort_progress, markdown, write_progress
+
+    cohort, weeks, rows = cohort_progress(args.manifest, args.workdir.resolve())
+    written = write_progress(cohort, weeks, rows, args.out.resolve())
+    print(markdown(cohort, weeks, rows), end="")
+    print("report: " + ", ".join(str(path) for path in written))
+    return 1 if any(row.error for row in rows) else 0
+
+
 def _slug(project: Path) -> str:
     import yaml
 
@@ -196,6 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     adopt.add_argument("--diff-lines", type=int, default=200, help="lines of the diff to show")
     adopt.set_defaults(func=cmd_adopt)
     sub.add_parser("lock", help=cmd_lock.__doc__).set_defaults(func=cmd_lock)
+    academy = sub.add_parser("academy", help="the Foundations course across a cohort")
+    academy_actions = academy.add_subparsers(dest="academy_command", required=True)
+    progress = academy_actions.add_parser("progress", help=cmd_academy_progress.__doc__)
+    progress.add_argument("--manifest", type=Path, default=Path("cohort.yml"))
+    progress.add_argument("--out", type=Path, default=Path("academy-report"), help="folder for the Markdown and HTML")
+    progress.add_argument("--workdir", type=Path, default=Path(".academy"), help="shallow clones of git-URL repos")
+    progress.set_defaults(func=cmd_academy_progress)
     dashboards = sub.add_parser("dashboards", help=cmd_dashboards.__doc__)
     dashboards.add_argument("--check", action="store_true", help="only compare with the committed file (exit 1)")
     dashboards.set_defaults(func=cmd_dashboards)
@@ -203,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (
+        CohortError,
         AdoptError,
         AnswerError,
         LinkError,

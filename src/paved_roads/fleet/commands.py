@@ -95,6 +95,19 @@ def cmd_fleet_status(args: argparse.Namespace) -> int:
     return 1 if any(s.drift == "too far behind" or s.error for s in statuses) else 0
 
 
+def cmd_fleet_scorecard(args: argparse.Namespace) -> int:
+    """Portfolio scorecard: rubric scores, prune candidates and reuse per repo; HTML with charts, Markdown, CSV."""
+    from .scorecard import build_scorecard
+    from .scorecard_report import to_markdown, write_scorecard
+
+    repos = load_manifest(args.manifest)
+    scorecard = build_scorecard(repos, args.workdir.resolve(), weeks=args.weeks, template=args.template)
+    written = write_scorecard(scorecard, args.out.resolve())
+    print(to_markdown(scorecard), end="")
+    print("report: " + ", ".join(str(p) for p in written))
+    return 0
+
+
 def cmd_fleet_report(args: argparse.Namespace) -> int:
     """Merge the JSON reports of several shards into one JSON + Markdown + HTML report."""
     report = merge_reports(args.reports)
@@ -133,6 +146,16 @@ def add_fleet_commands(sub: argparse._SubParsersAction) -> None:
     status.add_argument("--workdir", type=Path, default=Path(".fleet"))
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_fleet_status)
+    scorecard = actions.add_parser("scorecard", help=cmd_fleet_scorecard.__doc__)
+    scorecard.add_argument("--manifest", type=Path, default=Path("fleet.yml"))
+    scorecard.add_argument("--workdir", type=Path, default=Path(".fleet"), help="clones of git-URL repos")
+    scorecard.add_argument("--out", type=Path, default=Path("scorecard"), help="folder for HTML, Markdown, CSV")
+    scorecard.add_argument("--weeks", type=int, default=6, help="window of the eval-trend and OKR rules")
+    scorecard.add_argument(
+        "--template",
+        help="template repo whose Fed-back-from trailers count as reuse (default: each repo's recorded template)",
+    )
+    scorecard.set_defaults(func=cmd_fleet_scorecard)
     report = actions.add_parser("report", help=cmd_fleet_report.__doc__)
     report.add_argument("reports", type=Path, nargs="+")
     report.add_argument("--out", type=Path, default=Path("fleet-report"))

@@ -210,6 +210,20 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
         typer.echo(table)
         typer.echo(f"report: {html}")
 
+    @cost.command("export")
+    def cost_export(
+        out: Annotated[Path, typer.Option(help="Folder for cost-export.json")] = Path("var/reports"),
+    ) -> None:
+        """Write spend per feature per month and the month-end projection as JSON (the fleet scorecard reads it)."""
+        from .budget.cost_report import export_costs
+
+        runtime = open_runtime()
+        try:
+            path = export_costs(runtime.budget, out)
+        finally:
+            runtime.close()
+        typer.echo(f"wrote {path}")
+
     @slo.command("rules")
     def slo_rules(
         out: Annotated[Path, typer.Option(help="Rules file to write")] = SLO_RULES,
@@ -226,4 +240,8 @@ def build_cli(hooks: PatternHooks) -> typer.Typer:
         typer.echo(f"wrote {out}")
 
     add_gate_commands(app, hooks, open_runtime=open_runtime, fail=fail)
+    if (Path(__file__).parent / "academy").is_dir():  # generated with academy: true
+        from .academy.commands import add_lab_commands
+
+        add_lab_commands(app, hooks, open_runtime=open_runtime, fail=fail)
     return app

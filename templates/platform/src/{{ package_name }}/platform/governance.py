@@ -74,6 +74,7 @@ class Governance(_Strict):
     version: int = 1
     feature: str
     pattern: str
+    product_line: str = ""  # the portfolio scorecard groups features by it
     risk_tier: Tier
     owner_team: str
     owners: list[str] = Field(min_length=1)

@@ -7,6 +7,7 @@ fetch) so it opens from a CI artifact or an e-mail attachment with the network o
 from __future__ import annotations
 
 import html
+import json
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from ..governance import Budget
 from .cost_ledger import TOTAL, CostLedger, day_key, month_key, utc
-from .guard import project_month_end
+from .guard import BudgetGuard, project_month_end
 from .pricing import to_usd
 
 REPORT_FILE = "cost-report.html"
@@ -203,3 +204,38 @@ def render_cost_report(
     path = out_dir / REPORT_FILE
     path.write_text(render_html(rows, budget, events, moment), encoding="utf-8")
     return text_table(rows, budget, moment), path
+
+
+EXPORT_FILE = "cost-export.json"
+EXPORT_MONTHS = 6
+
+
+def export_costs(guard: BudgetGuard, out_dir: Path, *, now: datetime | None = None) -> Path:
+    """Spend per feature per month (the last EXPORT_MONTHS) and the month-end projection, as JSON.
+
+    The portfolio scorecard (`paved-roads fleet scorecard`) reads this file from each repo: CI
+    keeps it as an artifact, so the fleet view needs no access to any project's ledger.
+    """
+    moment = utc(now or datetime.now(UTC))
+    ledger = guard.ledger
+    months, cursor = [], moment.replace(day=1)
+    for _ in range(EXPORT_MONTHS):
+        months.append(month_key(cursor))
+        cursor = (cursor - timedelta(days=1)).replace(day=1)
+    spend: dict[str, dict[str, float]] = {}
+    for month in reversed(months):
+        spend[month[1:]] = {
+            feature: round(to_usd(ledger.spent_nano(feature, month)), 6) for feature in ledger.features(month)
+        }
+    document = {
+        "schema": "paved-roads/cost-export@1",
+        "as_of": moment.isoformat(timespec="seconds"),
+        "monthly_budget_usd": guard.budget.monthly_usd,
+        "daily_budget_usd": guard.budget.daily_usd,
+        "months": spend,
+        "projection": guard.projection(),
+    }
+    path = Path(out_dir) / EXPORT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return path

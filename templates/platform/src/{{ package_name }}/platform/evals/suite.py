@@ -6,6 +6,7 @@ same thing everywhere: same datasets, same thresholds from `governance.yml`, sam
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from .runner import EvalRun, Predict, run_eval
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
+
+HISTORY = "history.jsonl"  # var/evals/history.jsonl
 
 
 @dataclass
@@ -93,4 +96,19 @@ def run_suite(
         write_baseline(baseline_path(runtime), run)
     document = document_for(runtime, run)
     paths = write_reports(document, out_dir or reports_dir(runtime))
+    if out_dir is None and not names:  # the full golden set in the usual place (not a shadow side or a subset)
+        append_history(reports_dir(runtime) / HISTORY, document)
     return SuiteResult(run, document, paths)
+
+
+def append_history(path: Path, document: dict[str, Any]) -> None:
+    """One line per full eval run (when, metrics, thresholds met): the trend the portfolio scorecard reads."""
+    line = {
+        "started_at": document["started_at"],
+        "fingerprint": document["fingerprint"],
+        "thresholds_met": document["thresholds_met"],
+        "metrics": document["metrics"],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as history:
+        history.write(json.dumps(line, sort_keys=True) + "\n")
