@@ -167,7 +167,7 @@ def week_2(ctx: Context) -> list[str]:
     lab = ctx.path("labs/week-2/test_policy_blocks.py")
     passed, output = run_learner_tests(ctx.root, lab)
     if not passed:
-        raise LabFailed(f"labs/week-2/test_policy_blocks.py fails with your policies:\n{output}")
+        raise LabFailed(f"labs/week-2/test_policy_blocks.py fails with your policies: {output}")
     with start_policies(ctx.root, policies) as original:
         still_passes, _ = run_learner_tests(ctx.root, lab, POLICIES_DIR=str(original))
     if still_passes:
@@ -186,7 +186,7 @@ def week_3(ctx: Context) -> list[str]:
     lab = ctx.path("labs/week-3/test_budget_limit.py")
     passed, output = run_learner_tests(ctx.root, lab)
     if not passed:
-        raise LabFailed(f"labs/week-3/test_budget_limit.py fails:\n{output}")
+        raise LabFailed(f"labs/week-3/test_budget_limit.py fails: {output}")
     policies = ctx.root / ctx.settings.path(ctx.settings.policies_dir)
     with tempfile.TemporaryDirectory(prefix="lab-free-") as folder:
         free = Path(folder)

@@ -111,8 +111,9 @@ def run_learner_tests(root: Path, folder: Path, **settings: str) -> tuple[bool, 
             check=False,
             timeout=600,
         )
-    tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-    return done.returncode == 0, tail
+    lines = [line for line in (done.stdout + done.stderr).strip().splitlines() if not line.startswith("!!!")]
+    reason = next((line.strip() for line in lines if line.startswith(("E ", "FAILED", "ERROR"))), "")
+    return done.returncode == 0, "\n".join([reason, *lines[-12:]]) if reason else "\n".join(lines[-12:])
 
 
 def read_journal(root: Path, lab: int) -> dict[str, Any]:
