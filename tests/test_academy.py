@@ -81,6 +81,7 @@ def test_every_checker_fails_on_the_untouched_start(learner: Learner) -> None:
     assert listing.count("not passed yet") == 7 and "Evaluation & Safety" in listing
 
 
+@pytest.mark.slow  # every week's real checks: evals, shadow tests, gates (several minutes on 2 loaded cores)
 def test_the_reference_solutions_pass_and_the_shortcuts_do_not(learner: Learner) -> None:
     project, env, slug = learner.project, learner.env, learner.slug
 
@@ -142,6 +143,7 @@ def _copy(source: Path, target: Path) -> Path:
     return target
 
 
+@pytest.mark.slow  # reads the learner the reference run above solved
 def test_academy_progress_reads_a_cohort(learner: Learner, tmp_path: Path) -> None:
     solved = learner.project
     if not (solved / "labs/results/week-6.json").is_file():

@@ -170,3 +170,7 @@ class SchemaError(PlatformError, RuntimeError):
 
 class ConstraintError(PlatformError):
     """A unique or foreign-key constraint refused a write (SQLite or PostgreSQL alike)."""
+
+
+class LabFailed(PlatformError):
+    """An academy lab check found work still to do (`lab check N`); the message says what."""

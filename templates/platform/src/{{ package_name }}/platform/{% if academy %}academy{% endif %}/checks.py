@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..errors import LabFailed
 from .workspace import (
-    LabFailed,
     file_at_start,
     files_at_start,
     load_yaml,

@@ -37,10 +37,10 @@ def add_lab_commands(
     @lab.command("check")
     def lab_check(week: Annotated[int, typer.Argument(help="Week of the lab, 0-6")]) -> None:
         """Verify this week's work for real; write labs/results/week-N.json; exit 1 naming what is left to do."""
-        from ..errors import ConfigError
+        from ..errors import ConfigError, LabFailed
         from ..settings import get_settings
         from .checks import LABS, Context
-        from .workspace import LabFailed, LabResult, digest, head_commit, now
+        from .workspace import LabResult, digest, head_commit, now
 
         if week not in LABS:
             raise fail(f"week must be one of {', '.join(map(str, LABS))}, got {week}")

@@ -16,13 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ... import ENV_PREFIX
+from ..errors import LabFailed
 
 RESULTS = Path("labs/results")
 JOURNAL = Path("var/labs")
-
-
-class LabFailed(Exception):
-    """One thing the learner still has to do; the message says what."""
 
 
 @dataclass
