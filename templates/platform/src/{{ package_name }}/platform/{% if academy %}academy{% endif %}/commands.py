@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 def add_lab_commands(
     app: typer.Typer, hooks: PatternHooks, *, open_runtime: Callable[[], Runtime], fail: Callable[[str], typer.Exit]
 ) -> None:
-    lab = typer.Typer(help="Foundations course labs (labs/): list them, check your work.", no_args_is_help=True)
+    from ..cli import command_group
+
+    lab = command_group("Foundations course labs (labs/): list them, check your work.")
     app.add_typer(lab, name="lab")
 
     @lab.command("list")
