@@ -61,3 +61,4 @@ def installed(project: Path) -> ProjectEnv:
 
 
 __all__ = ["PATTERNS", "PROVIDERS", "TIERS", "answers_of", "installed"]
+
