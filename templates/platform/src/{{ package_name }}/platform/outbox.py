@@ -168,20 +168,22 @@ class Outbox:
         txid, last_id = (cursor or START).split(":")
         with self.db.reading() as tx:
             if tx.dialect == "postgres":
+                # The text form gets its own name: ORDER BY txid would sort by an output column called
+                # txid, as text, and put "1000" before "999" (messages read twice across the boundary).
                 rows = tx.all(
-                    f"SELECT {COLUMNS}, txid::text AS txid FROM outbox WHERE topic = ?"
+                    f"SELECT {COLUMNS}, txid::text AS cursor_txid FROM outbox WHERE topic = ?"
                     " AND (txid, id) > (?::xid8, ?) AND txid < pg_snapshot_xmin(pg_current_snapshot())"
-                    " ORDER BY txid, id LIMIT ?",
+                    " ORDER BY outbox.txid, outbox.id LIMIT ?",
                     (topic, txid, int(last_id), limit),
                 )
             else:
                 rows = tx.all(
-                    f"SELECT {COLUMNS}, '0' AS txid FROM outbox WHERE topic = ? AND id > ? ORDER BY id LIMIT ?",
+                    f"SELECT {COLUMNS}, '0' AS cursor_txid FROM outbox WHERE topic = ? AND id > ? ORDER BY id LIMIT ?",
                     (topic, int(last_id), limit),
                 )
         if not rows:
             return [], cursor or START
-        return [_message(row) for row in rows], f"{rows[-1]['txid']}:{rows[-1]['id']}"
+        return [_message(row) for row in rows], f"{rows[-1]['cursor_txid']}:{rows[-1]['id']}"
 
     def prune(self, topic: str, cursor: str) -> None:
         """Delete stream messages up to `cursor` (their consumer has them)."""
