@@ -61,4 +61,3 @@ def installed(project: Path) -> ProjectEnv:
 
 
 __all__ = ["PATTERNS", "PROVIDERS", "TIERS", "answers_of", "installed"]
-
