@@ -181,13 +181,14 @@ def deprecated_prompt(project: Project) -> None:
         served.write_text(text.replace("---\n", f"---\ndeprecated_after: {yesterday}\n", 1))
 
 
-def template_behind(project: Project) -> None:
-    """The platform team released a newer template; this project was not updated."""
+def _release_template_versions(project: Project, count: int) -> None:
+    """The platform team tags `count` releases after the one this project was made from; no update here."""
     answers_path = project.path / ".copier-answers.yml"
     source = Path(re.search(r"^_src_path: (.+)$", answers_path.read_text(), flags=re.M).group(1).strip())
     newer = project.path.parent / f"{project.path.name}-template"
     git(project.path.parent, "clone", "-q", str(source), str(newer))
-    git(newer, "tag", "v1.1.0")
+    for minor in range(1, count + 1):
+        git(newer, "tag", f"v1.{minor}.0")
     answers_path.write_text(answers_path.read_text().replace(str(source), str(newer)))
 
 
@@ -199,6 +200,11 @@ def _options(project: Project) -> dict:
 
 def _corpus(project: Project) -> Path:
     return project.path / _options(project)["corpus"]
+
+
+def template_behind(project: Project) -> None:
+    """The platform team released more template versions than the project's tier lets it fall behind."""
+    _release_template_versions(project, project.governance()["template"]["max_versions_behind"] + 1)
 
 
 def _document_uses(project: Project) -> list[tuple[str, int]]:
@@ -359,7 +365,7 @@ DEFECTS = [
     Defect("governance.valid", "low", governance_broken),
     Defect("waivers.valid", "low", expired_waiver),
     Defect("assets.not_deprecated", "low", deprecated_prompt),
-    Defect("template.current", "low", template_behind),
+    Defect("template.current", "low", template_behind, "4 release(s) behind v1.4.0"),
     Defect("medium.eval_thresholds", "medium", much_worse_answers),
     Defect("medium.no_regression", "medium", slightly_worse_answers),
     Defect("medium.shadow_test", "medium", worse_candidate),
@@ -437,6 +443,20 @@ def test_a_valid_waiver_lets_a_failing_control_pass_and_shows_in_the_evidence(cl
     evidence = json.loads((project.path / "var" / "evidence" / "evidence.json").read_text())
     assert evidence["waivers"][0]["control"] == "low.secrets_clean"
     assert "waived by" in (project.path / "var" / "evidence" / "evidence.md").read_text()
+
+
+@pytest.mark.xdist_group(f"controls-{defect_host('low')}")
+def test_a_project_within_its_template_allowance_passes_with_a_warning(clean, tmp_path: Path) -> None:
+    """As many releases behind as governance.yml allows: the gate warns in one line and passes (as the drift job)."""
+    project = clean("low").copy(tmp_path / "project")
+    allowed = project.governance()["template"]["max_versions_behind"]
+    _release_template_versions(project, allowed)
+    done = project.gate()
+    assert done.returncode == 0, output(done)
+    warnings = re.findall(r"^\s+warn\s+template\.current\s+(.*)$", done.stdout, flags=re.MULTILINE)
+    assert len(warnings) == 1, output(done)
+    assert f"{allowed} release(s) behind v1.{allowed}.0" in warnings[0]
+    assert f"low tier allows {allowed}" in warnings[0]
 
 
 @pytest.mark.xdist_group(f"controls-{defect_host('high')}")

@@ -17,17 +17,14 @@ import yaml
 
 from .git_repo import git, is_git_url
 from .render import ANSWERS_FILE, load_answers, render
+from .template_versions import allowed_behind as allowed_for
 from .update import SKIPPED_FILE
 from .versions import latest, newer_than
 
-DEFAULT_ALLOWED = {"low": 3, "medium": 2, "high": 1}
-
 
 def allowed_behind(governance: dict[str, Any], tier: str | None) -> int:
-    configured = (governance.get("template") or {}).get("max_versions_behind")
-    if isinstance(configured, int) and configured >= 0:
-        return configured
-    return DEFAULT_ALLOWED.get(tier or "", 1)
+    """governance.yml's `template.max_versions_behind`, else the tier's default: as the gate reads it."""
+    return allowed_for(((governance or {}).get("template") or {}).get("max_versions_behind"), tier)
 
 
 def _skip_entries(project: Path) -> list[dict]:

@@ -1,6 +1,9 @@
 """Template versions: the tags of a template source, versions behind, and CHANGELOG.md entries.
 
 Tags are semantic versions (`v1.2.0`); Copier compares them as PEP 440 versions, and so do we.
+Which tags are releases and how many a project is behind is decided in one place,
+`template_versions` (the generated gate's module, linked here), so the drift job and the gate's
+`template.current` control count alike.
 """
 
 from __future__ import annotations
@@ -10,31 +13,12 @@ import subprocess
 from dataclasses import dataclass
 from functools import cache
 
-from packaging.version import InvalidVersion, Version
-
 from .git_repo import GitError, expand_source
+from .template_versions import Release, parse_version, releases_from_tags, tags_from_ls_remote
+from .template_versions import newer_than as _newer_than
 
 SEMVER_TAG = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
 ENTRY = re.compile(r"^## \[(?P<version>[^\]]+)\](?: - (?P<date>\S+))?\s*$")
-
-
-def parse_version(text: str | None) -> Version | None:
-    """`v1.2.0`, `1.2.0` or a git-describe string (`v1.2.0-3-gabc123`) as a PEP 440 version."""
-    if not text:
-        return None
-    described = re.match(r"^(?P<base>.+)-(?P<count>\d+)-g(?P<sha>[0-9a-f]+)$", text)
-    if described:
-        text = f"{described['base']}.post{described['count']}+{described['sha']}"
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
-@dataclass(frozen=True)
-class Release:
-    version: Version
-    tag: str
 
 
 @cache
@@ -45,13 +29,7 @@ def releases(source: str) -> tuple[Release, ...]:
     )
     if done.returncode != 0:
         raise GitError(f"cannot list the tags of template {source}: {done.stderr.strip()}")
-    found = []
-    for line in done.stdout.splitlines():
-        tag = line.split("refs/tags/", 1)[-1]
-        version = parse_version(tag)
-        if version is not None and not version.is_prerelease and not version.local:
-            found.append(Release(version, tag))
-    return tuple(sorted(found, key=lambda r: r.version))
+    return releases_from_tags(tags_from_ls_remote(done.stdout))
 
 
 def latest(source: str) -> Release | None:
@@ -74,10 +52,7 @@ def find_release(source: str, wanted: str) -> Release:
 
 def newer_than(current: str | None, source: str) -> list[Release]:
     """Releases newer than the version a project records (`_commit`)."""
-    version = parse_version(current)
-    if version is None:
-        return list(releases(source))
-    return [r for r in releases(source) if r.version > version]
+    return _newer_than(current, releases(source))
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@
 #   governance file itself. Input: the fact document the `gate` command builds
 #   (var/evidence/input.json); output: deny/warn sets of {control, message}.
 # custom:
-#   version: 1.0.0
+#   version: 1.1.0
 #   owner: platform-security
-#   changelog: first version
+#   changelog: template.current counts releases behind and fails only past governance.yml's allowance
 package paved_roads.gate
 
 import rego.v1
@@ -26,7 +26,7 @@ catalog["waivers.valid"] := {"tier": "low", "title": "Waivers are well-formed, a
 
 catalog["assets.not_deprecated"] := {"tier": "low", "title": "No prompt, dataset or policy in use is past its deprecation date", "evidence": ["assets"]}
 
-catalog["template.current"] := {"tier": "low", "title": "Project is on the newest platform template", "evidence": ["template"]}
+catalog["template.current"] := {"tier": "low", "title": "Project is no more template releases behind than its tier allows", "evidence": ["template"]}
 
 applicable contains id if {
 	some id, control in catalog
@@ -127,10 +127,29 @@ warn contains {"control": "assets.not_deprecated", "message": msg} if {
 
 # -- template.current ---------------------------------------------------------------------------
 
+# Counted like the CI drift job: release tags newer than `_commit`, against governance.yml's
+# template.max_versions_behind (the tier's default when unset): warn while within it, fail past it.
+
+# rego-cpp's sprintf quotes a %s string that Rego computed (concat's result), so the list is joined
+# with concat, as waiver_issue does.
+template_behind_line(template) := concat("", [
+	sprintf("project is on template %s, %d release(s) behind %s (", [template.current_version, count(template.behind), template.latest_version]),
+	concat(", ", template.behind),
+	sprintf("); %s tier allows %d", [input.tier, template.max_versions_behind]),
+])
+
 deny contains {"control": "template.current", "message": msg} if {
 	applies("template.current")
 	input.template.status == "behind"
-	msg := sprintf("project is on template %s but %s is out: run `copier update` (%s)", [input.template.current_version, input.template.latest_version, input.template.src_path])
+	count(input.template.behind) > input.template.max_versions_behind
+	msg := concat("", [template_behind_line(input.template), sprintf(": run `make template-update` (%s)", [input.template.src_path])])
+}
+
+warn contains {"control": "template.current", "message": msg} if {
+	applies("template.current")
+	input.template.status == "behind"
+	count(input.template.behind) <= input.template.max_versions_behind
+	msg := concat("", [template_behind_line(input.template), ": update before it is more"])
 }
 
 deny contains {"control": "template.current", "message": msg} if {

@@ -67,7 +67,8 @@ class Evals(_Strict):
 
 
 class TemplatePolicy(_Strict):
-    max_versions_behind: int = Field(default=1, ge=0)
+    # Releases of the template this project may fall behind; None: its tier's default (gate/template_versions.py).
+    max_versions_behind: int | None = Field(default=None, ge=0)
 
 
 class Governance(_Strict):
@@ -143,6 +144,7 @@ class GovernanceFile:
     guards: Guards | None
     audit: Audit | None
     evals: Evals | None
+    template: TemplatePolicy | None
 
 
 def read_governance(path: Path) -> GovernanceFile:
@@ -164,6 +166,7 @@ def read_governance(path: Path) -> GovernanceFile:
         governance.guards,
         governance.audit,
         governance.evals,
+        governance.template,
     )
 
 
@@ -186,4 +189,5 @@ def _sections(raw: dict[str, Any], error: str) -> GovernanceFile:
         typed("guards", Guards, Guards()),
         typed("audit", Audit, Audit()),
         typed("evals", Evals, Evals()),
+        typed("template", TemplatePolicy, TemplatePolicy()),
     )

@@ -24,6 +24,7 @@ from .report_facts import eval_facts, shadow_facts
 from .reviews import project_owners, review_facts
 from .runtime_facts import audit_facts, budget_facts, guard_facts, open_runtime
 from .secrets_scan import SecretScan
+from .template_versions import allowed_behind
 from .waivers import load_waivers
 
 TEST_RESULTS = "test-results.xml"  # written by `make test` (pytest --junitxml=var/test-results.xml)
@@ -60,7 +61,7 @@ def collect_facts(settings: Settings, *, today: date) -> Facts:
             "rollback_plan": rollback_plan(root),
             "reviews": review_facts(root, owners=owners, author=author, aliases=aliases, read_code_host=tier == "high"),
             "codeowners": codeowners(root),
-            "template": template_drift(root),
+            "template": template_drift(root, allowed=_template_allowance(governance, tier)),
         }
         used = set(sections["evals"].pop("prompts", []))
         assets, assets_error = _assets(settings, used)
@@ -97,6 +98,12 @@ def _safely(collect: Any, fallback: dict[str, Any] | None) -> Any:
         return collect()
     except Exception as error:  # noqa: BLE001
         return {"findings": [], **(fallback or {}), "error": f"{type(error).__name__}: {error}", "evidence": []}
+
+
+def _template_allowance(governance: GovernanceFile, tier: str) -> int:
+    """governance.yml's `template.max_versions_behind`, else the tier's default (as the CI drift job reads it)."""
+    configured = governance.template.max_versions_behind if governance.template is not None else None
+    return allowed_behind(configured, tier)
 
 
 def _asset_figure(asset: dict[str, Any]) -> str:

@@ -13,8 +13,9 @@ import subprocess  # noqa: S404 - fixed argument lists, no shell
 from pathlib import Path
 
 from ..evals.fingerprint import project_files
+from .template_versions import Release, releases_from_tags, tags_from_ls_remote
 
-__all__ = ["base_release", "change_author", "newest_tag", "project_files", "run_git"]
+__all__ = ["change_author", "project_files", "run_git", "template_releases"]
 
 
 def run_git(root: Path, *args: str, timeout_s: float = 10.0) -> str | None:
@@ -56,16 +57,15 @@ def change_author(root: Path) -> tuple[str, list[str]]:
     return (aliases[0] if aliases else "unknown"), aliases
 
 
-def newest_tag(src: str, timeout_s: float = 10.0) -> tuple[str | None, str]:
-    """The highest version tag at a template source (local path or URL), and why not when None."""
+def template_releases(src: str, timeout_s: float = 10.0) -> tuple[tuple[Release, ...] | None, str]:
+    """The released versions at a template source (local path or URL), oldest first, and why not when None."""
     listed = run_git(Path.cwd(), "ls-remote", "--tags", "--refs", expand_source(src), timeout_s=timeout_s)
     if listed is None:
         return None, f"cannot list tags of {src} (offline, moved or not a git repository)"
-    tags = [line.rsplit("refs/tags/", 1)[-1] for line in listed.splitlines() if "refs/tags/" in line]
-    versions = [tag for tag in tags if _release(tag) is not None]
-    if not versions:
+    found = releases_from_tags(tags_from_ls_remote(listed))
+    if not found:
         return None, f"{src} has no version tags"
-    return max(versions, key=lambda tag: _release(tag) or ()), ""
+    return found, ""
 
 
 def expand_source(src: str) -> str:
@@ -74,23 +74,3 @@ def expand_source(src: str) -> str:
         if src.startswith(prefix):
             return host + src.removeprefix(prefix).removesuffix(".git") + ".git"
     return src
-
-
-def _release(tag: str) -> tuple[int, ...] | None:
-    """(1, 2, 0) for "v1.2.0" or "1.2.0"; None for anything that is not a plain release."""
-    text = tag.removeprefix("v")
-    parts = text.split(".")
-    if not parts or not all(part.isdigit() for part in parts):
-        return None
-    return tuple(int(part) for part in parts)
-
-
-def base_release(version: str) -> tuple[int, ...] | None:
-    """The release a Copier `_commit` builds on: "0.3.0.post2.dev0+1a2b3c" -> (0, 3, 0)."""
-    text = version.removeprefix("v").split("+")[0]
-    numbers = []
-    for part in text.split("."):
-        if not part.isdigit():
-            break
-        numbers.append(int(part))
-    return tuple(numbers) or None

@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from .git import base_release, newest_tag, project_files
+from .git import project_files, template_releases
+from .template_versions import newer_than, parse_version
 
 ROLLBACK_PLAN = Path("docs/rollback-plan.md")
 ROLLBACK_SECTIONS = ("Trigger", "How", "Data", "Owner", "Tested on")
@@ -165,8 +166,12 @@ def skipped_template_changes(root: Path) -> list[str]:
     return lines
 
 
-def template_drift(root: Path, *, timeout_s: float = 5.0) -> dict[str, Any]:
-    """Compare the template version this project was made from with the newest tag at its source."""
+def template_drift(root: Path, *, allowed: int, timeout_s: float = 5.0) -> dict[str, Any]:
+    """How many released template versions this project is behind, next to the `allowed` its tier gives.
+
+    Counts what the CI drift job counts (`template_versions`): PEP 440 release tags at the
+    recorded source newer than `.copier-answers.yml` `_commit`.
+    """
     answers_path = root / ".copier-answers.yml"
     facts: dict[str, Any] = {
         "status": "unknown",
@@ -174,6 +179,8 @@ def template_drift(root: Path, *, timeout_s: float = 5.0) -> dict[str, Any]:
         "src_path": "",
         "current_version": "",
         "latest_version": "",
+        "behind": [],
+        "max_versions_behind": allowed,
         "evidence": [],
     }
     if not answers_path.is_file():
@@ -189,16 +196,16 @@ def template_drift(root: Path, *, timeout_s: float = 5.0) -> dict[str, Any]:
             "figure": f"_commit {facts['current_version'] or '?'}",
         }
     ]
-    current = base_release(facts["current_version"])
-    if not facts["src_path"] or current is None:
+    if not facts["src_path"] or parse_version(facts["current_version"]) is None:
         facts["reason"] = "the answers file records no template source or no released version (_src_path, _commit)"
         return facts
-    latest, why = newest_tag(facts["src_path"], timeout_s=timeout_s)
-    if latest is None:
+    releases, why = template_releases(facts["src_path"], timeout_s=timeout_s)
+    if releases is None:
         facts["reason"] = why
         return facts
-    facts["latest_version"] = latest
-    latest_release = base_release(latest) or ()
-    facts["status"] = "behind" if latest_release > current else "current"
-    facts["evidence"].append({"file": facts["src_path"], "sha256": "", "figure": f"newest tag {latest}"})
+    facts["latest_version"] = releases[-1].tag
+    facts["behind"] = [release.tag for release in newer_than(facts["current_version"], releases)]
+    facts["status"] = "behind" if facts["behind"] else "current"
+    figure = f"newest tag {facts['latest_version']}, {len(facts['behind'])} release(s) behind, {allowed} allowed"
+    facts["evidence"].append({"file": facts["src_path"], "sha256": "", "figure": figure})
     return facts

@@ -1,0 +1,1 @@
+../../templates/platform/src/{{ package_name }}/platform/gate/template_versions.py
