@@ -127,11 +127,15 @@ class RagService:
         except RetrievalLeak as leak:
             self.runtime.record(actor=actor, action="rag.query", decision=f"refused:{leak.control}", details={})
             raise Refused(leak.control, str(leak)) from leak
-        if retrieved and not self.knowledge.supported(retrieved):
-            support = max(item.support or 0.0 for item in retrieved)
-            details = {"retrieved": [item.chunk.id for item in retrieved], "support": round(support, 3)}
+        assessment = self.knowledge.assess(question, retrieved, caller.clearance) if retrieved else None
+        if assessment is not None and not assessment.supported:
+            details = {
+                "retrieved": [item.chunk.id for item in retrieved],
+                "support": round(assessment.support or 0.0, 3),
+                "unknown_words": round(assessment.unknown_share, 3),
+            }
             seq = self.runtime.record(actor=actor, action="rag.query", decision="no-support", details=details)
-            reason = f"no retrieved source supports an answer (best support {support:.2f} < {self.config.min_support})"
+            reason = f"{assessment.reason} < {self.knowledge.min_support}"
             answer = Answer(DONT_KNOW, True, [], retrieved, self.prompt.ref, reason=reason, audit_seq=seq)
             self.cache.put(key, answer)
             return answer

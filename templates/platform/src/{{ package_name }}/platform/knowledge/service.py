@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,8 +22,9 @@ from ..errors import IngestDenied
 from .ingest.metadata import DocumentMetadata
 from .ingest.parsers import ParseError, parse_content
 from .ingest.pipeline import Embedder, Ingestor, IngestReport, Outcome, Progress
+from .retrieval.analysis import query_terms
 from .retrieval.backends import open_store
-from .retrieval.models import CLEARANCE_RANK, DocumentRecord
+from .retrieval.models import CLEARANCE_RANK, DocumentRecord, SearchFilter
 from .retrieval.retriever import RetrievedChunk, Retriever
 from .retrieval.store import ChunkStore
 from .settings import KnowledgeSettings
@@ -32,6 +34,31 @@ if TYPE_CHECKING:
     from ..runtime import Runtime
 
 Hit = RetrievedChunk
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Whether the hits can carry an answer to the question, from two signals.
+
+    `support` is the best question/chunk cosine (None without embeddings); `unknown_share` the share of
+    the question's content words that no chunk the caller may see contains; `score` is
+    support - unknown_word_penalty x breadth x unknown_share, compared with `min_support`, where breadth
+    (0-1) is the index's vocabulary over `full_vocabulary`: a small index's gaps are no evidence.
+    """
+
+    supported: bool
+    support: float | None
+    unknown_share: float
+    score: float | None
+
+    @property
+    def reason(self) -> str:
+        if self.supported:
+            return "supported"
+        return (
+            f"no retrieved source supports an answer (evidence {self.score:.2f}: best support "
+            f"{self.support or 0.0:.2f}, {self.unknown_share:.0%} of the question's words unknown to the index)"
+        )
 
 
 class KnowledgeService:
@@ -44,10 +71,13 @@ class KnowledgeService:
         *,
         embed: Embedder | None = None,
         embedding_model: str = "",
+        support_model: str | None = None,
         today: Callable[[], date] = date.today,
     ) -> None:
+        """`embedding_model` labels stored vectors; `support_model` (the bare model name) picks `min_support`."""
         self.store = store
         self.settings = settings
+        self.min_support = settings.support_floor(support_model if support_model is not None else embedding_model)
         self.ingestor = Ingestor(
             store, settings, embed=embed if settings.hybrid else None, embedding_model=embedding_model, today=today
         )
@@ -76,6 +106,7 @@ class KnowledgeService:
             settings,
             embed=runtime.gateway.embed,
             embedding_model=route.label(route.embedding_model),
+            support_model=route.embedding_model,
             today=today,
         )
 
@@ -89,9 +120,27 @@ class KnowledgeService:
         return self.retriever.search(query, clearance, limit=top_k)
 
     def supported(self, hits: Sequence[Hit]) -> bool:
-        """False when hits have a support score and none reaches `min_support` (answering would be guessing)."""
+        """False when hits have a support score and none reaches the minimum support (answering would be guessing)."""
         supports = [hit.support for hit in hits if hit.support is not None]
-        return not supports or max(supports) >= self.settings.min_support
+        return not supports or max(supports) >= self.min_support
+
+    def assess(self, question: str, hits: Sequence[Hit], clearance: str) -> Assessment:
+        """Support and vocabulary together: refuse rather than guess (see `Assessment`).
+
+        Unknown words are counted among the chunks `clearance` may see, so a refusal never depends on
+        documents the caller cannot read.
+        """
+        supports = [hit.support for hit in hits if hit.support is not None]
+        if self.min_support <= 0.0:  # no floor calibrated for this embedding model: support decides nothing
+            return Assessment(bool(hits), max(supports, default=None), 0.0, None)
+        words = query_terms(question)
+        where = SearchFilter.for_clearance(clearance, self.settings.purpose)
+        unknown = 1.0 - len(self.store.known_words(words, where)) / len(words) if words else 0.0
+        if not supports:
+            return Assessment(bool(hits), None, unknown, None)
+        breadth = min(1.0, self.store.vocabulary_size() / self.settings.full_vocabulary)
+        score = max(supports) - self.settings.unknown_word_penalty * breadth * unknown
+        return Assessment(score >= self.min_support, max(supports), unknown, score)
 
     def index_version(self) -> int:
         return self.store.index_version()

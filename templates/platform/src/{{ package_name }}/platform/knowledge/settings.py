@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ... import ENV_PREFIX
 from ..auth import CLEARANCES
 
+# Embedding model -> minimum support calibrated for it (benchmarks/bench_knowledge.py, tuned split only).
+CALIBRATED_MIN_SUPPORT = {"local-wordllama-256": 0.38}
+
 
 class KnowledgeSettings(BaseSettings):
     """Chunking, retrieval, freshness and governance defaults of one knowledge index."""
@@ -29,8 +32,21 @@ class KnowledgeSettings(BaseSettings):
     # At most this many chunks of one document in the top k: big documents do not crowd out small ones.
     max_chunks_per_document: int = Field(default=2, ge=1)
     # A caller of `search` may refuse when no hit is this similar to the question (cosine of the
-    # embeddings; calibrated on the tuned split of the real-text eval, benchmarks/bench_knowledge.py).
-    min_support: float = Field(default=0.38, ge=0.0, le=1.0)
+    # embeddings). A cosine threshold means something only for the model it was calibrated on: unset, it is
+    # that model's value in CALIBRATED_MIN_SUPPORT (wordllama: the tuned split of benchmarks/bench_knowledge.py),
+    # and 0 (no refusal on support) for any other embedding model until the team calibrates and sets it.
+    min_support: float | None = Field(default=None, ge=0.0, le=1.0)
+    # A question whose words the index has never seen is about something else: the evidence score is
+    # support minus this penalty times the share of the question's words found in no visible chunk.
+    # Absence from a small index says little (a paraphrase's everyday words may simply not occur), so the
+    # penalty grows with the index's vocabulary and applies in full from `full_vocabulary` distinct terms.
+    unknown_word_penalty: float = Field(default=0.4, ge=0.0, le=1.0)
+    full_vocabulary: int = Field(default=5_000, ge=1)
+    # Sections that point elsewhere or hold code rather than prose ("See also" lists describe *other*
+    # documents): a chunk whose own section has one of these headings counts as ranked
+    # `section_demotion` times lower in the fusion, so it answers only when nothing else matches.
+    demoted_sections: list[str] = ["See also", "References", "Examples"]
+    section_demotion: float = Field(default=10.0, ge=1.0)
     freshness_days: int = Field(default=365, ge=1)
     stale_policy: Literal["downrank", "exclude"] = "downrank"
     stale_penalty: float = Field(default=0.5, gt=0, le=1)
@@ -43,6 +59,12 @@ class KnowledgeSettings(BaseSettings):
     max_document_chars: int = Field(default=2_000_000, ge=1)
     # SQLite backend: answer searches from an in-memory snapshot (numpy) instead of FTS5 and a scan.
     memory_index: bool = True
+
+    def support_floor(self, embedding_model: str) -> float:
+        """`min_support` when set, else the value calibrated for `embedding_model` (0 when none was)."""
+        if self.min_support is not None:
+            return self.min_support
+        return CALIBRATED_MIN_SUPPORT.get(embedding_model, 0.0)
 
     def env_name(self, field: str) -> str:
         """The environment variable that sets `field`, for error messages."""

@@ -192,6 +192,14 @@ class MemoryBm25Index:
         order = np.lexsort((candidates, -scores[candidates]))[:limit]
         return [(int(candidates[i]), float(scores[candidates[i]])) for i in order]
 
+    def has_term(self, term: str, where: SearchFilter) -> bool:
+        """True when a chunk the filter admits contains the stemmed `term`."""
+        term_id = self.terms.get(term)
+        if term_id is None:
+            return False
+        start, end = self.offsets[term_id], self.offsets[term_id + 1]
+        return bool(self.visible(where)[self.postings[start:end]].any())
+
     def search_vector(self, query: np.ndarray, where: SearchFilter, limit: int) -> list[tuple[int, float]]:
         """Best `limit` visible chunks by cosine similarity (rows and query are unit length); chunks
         without an embedding never match.

@@ -100,6 +100,7 @@ class PostgresChunkStore:
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._lock = threading.Lock()
+        self._vocabulary: tuple[int, int] | None = None  # (index version, distinct lexemes)
         with self._connection().transaction():
             self._execute(SCHEMA.replace("{tsv}", TSV))
             expression = self._execute(
@@ -200,6 +201,30 @@ class PostgresChunkStore:
             {"vector": _vector_literal(vector), "limit": limit, **_filter_params(where)},
         ).fetchall()
         return [ScoredChunk(_chunk(row), float(row[-1])) for row in rows]
+
+    def known_words(self, words: Sequence[str], where: SearchFilter) -> set[str]:
+        """Words in a chunk the filter admits; a word the `english` configuration drops counts as known."""
+        if not words:
+            return set()
+        rows = self._execute(
+            "SELECT word FROM unnest(%(words)s::text[]) AS word "
+            "WHERE numnode(to_tsquery('english', word)) = 0 OR EXISTS (SELECT 1 FROM {schema}.chunks "
+            f"WHERE tsv @@ to_tsquery('english', word) AND {_FILTER})",
+            {"words": list(words), **_filter_params(where)},
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def vocabulary_size(self) -> int:
+        """Distinct lexemes (ts_stat reads every row, so the count is kept per index version)."""
+        version = self.index_version()
+        cached = self._vocabulary
+        if cached is None or cached[0] != version:
+            rows = sql.SQL("SELECT tsv FROM {schema}.chunks").format(schema=self.schema)
+            statement = sql.SQL("SELECT count(*) FROM ts_stat({rows})").format(
+                rows=sql.Literal(rows.as_string(self._connection()))
+            )
+            cached = self._vocabulary = (version, int(self._connection().execute(statement).fetchone()[0]))
+        return cached[1]
 
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
         if not chunk_ids:

@@ -5,8 +5,10 @@ the same rule and fails closed if a backend ever returns something it should not
 (a bug there must not become a leak). Text and vector result lists are merged with
 reciprocal rank fusion (RRF), which needs no score calibration between them; at most
 `max_chunks_per_document` chunks of one document enter the top k, so a long document
-cannot crowd out short ones. Each hit carries its `support`: the cosine similarity of
-the question and the chunk, an absolute number (RRF scores are only ranks) that the
+cannot crowd out short ones. Chunks of sections that point elsewhere ("See also",
+"References") or hold code ("Examples") count as ranked lower (`demoted_sections`).
+Each hit carries its `support`: the cosine similarity of the question and the chunk,
+an absolute number (RRF scores are only ranks) that the
 service compares with `min_support` before answering.
 """
 
@@ -23,6 +25,7 @@ from .models import ChunkRecord, DocumentRecord, ScoredChunk, SearchFilter
 from .store import ChunkStore
 
 RRF_K = 60
+HEADING_SEPARATOR = " > "
 POOL_PER_RESULT = 4
 
 Embedder = Callable[[Sequence[str]], list[list[float]]]
@@ -96,9 +99,11 @@ class Retriever:
                     f"clearance/purpose/freshness filter ({', '.join(leaked[:3])}); request refused"
                 )
         penalty = 1.0 / self.config.stale_penalty
+        demoted = {name.casefold() for name in self.config.demoted_sections}
 
         def demotion(chunk: ChunkRecord) -> float:
-            return penalty if chunk.updated_date < cutoff else 1.0
+            stale = penalty if chunk.updated_date < cutoff else 1.0
+            return stale * (self.config.section_demotion if section_of(chunk.heading) in demoted else 1.0)
 
         fused = _capped(reciprocal_rank_fusion(result_lists, demotion=demotion), self.config.max_chunks_per_document)
         fused = fused[:limit]
@@ -131,6 +136,11 @@ class Retriever:
             for chunk, vector in zip(missing, vectors, strict=True):
                 known[chunk.id] = _cosine(query, vector)
         return {chunk.id: known[chunk.id] for chunk in chunks if chunk.id in known}
+
+
+def section_of(heading: str) -> str:
+    """The chunk's own section title, case-folded: the last part of its heading path ("doc > Parameters")."""
+    return heading.rsplit(HEADING_SEPARATOR, 1)[-1].strip().casefold()
 
 
 def embedding_text(heading: str, text: str) -> str:

@@ -396,6 +396,48 @@ class SqliteChunkStore:
             lambda snapshot: snapshot.search_vector(np.asarray(query, np.float32), where, limit), where
         )
 
+    def known_words(self, words: Sequence[str], where: SearchFilter) -> set[str]:
+        """Words found in a chunk the filter admits: the snapshot's postings when current, else FTS5."""
+        from .porter import stem
+
+        if self.memory_index:
+            connection = self._connection()
+            connection.execute("BEGIN")
+            try:
+                snapshot = self._current_snapshot(connection, self.index_version())
+            finally:
+                connection.execute("COMMIT")
+            if snapshot is not None:
+                return {word for word in words if snapshot.has_term(stem(word), where)}
+        known = set()
+        for word in words:
+            row = (
+                self._connection()
+                .execute(
+                    f"SELECT 1 FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+                    f"WHERE chunks_fts MATCH ? AND {_FILTER} LIMIT 1",
+                    (f'"{word}"', *_filter_args(where)),
+                )
+                .fetchone()
+            )
+            if row is not None:
+                known.add(word)
+        return known
+
+    def vocabulary_size(self) -> int:
+        if self.memory_index:
+            connection = self._connection()
+            connection.execute("BEGIN")
+            try:
+                snapshot = self._current_snapshot(connection, self.index_version())
+            finally:
+                connection.execute("COMMIT")
+            if snapshot is not None:
+                return len(snapshot.terms)
+        connection = self._connection()
+        connection.execute(_VOCABULARY)
+        return int(connection.execute("SELECT count(*) FROM temp.chunks_vocab").fetchone()[0])
+
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
         if not chunk_ids:
             return {}

@@ -37,6 +37,14 @@ class ChunkStore(Protocol):
         """Nearest chunks by cosine similarity; chunks without an embedding never match."""
         ...
 
+    def known_words(self, words: Sequence[str], where: SearchFilter) -> set[str]:
+        """The `words` (query words, unstemmed) that occur in at least one chunk the filter admits."""
+        ...
+
+    def vocabulary_size(self) -> int:
+        """Distinct (stemmed) terms in the index: how much of the language its documents use."""
+        ...
+
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
         """Stored (unit-length) vectors of these chunks; chunks without one are left out."""
         ...
