@@ -89,7 +89,7 @@ class MemoryBm25Index:
     use_sets: list[str]  # distinct "|a|b|" permitted-use strings
     vectors: np.ndarray  # float32 (chunks x dimensions) unit rows; zeros for a chunk without an embedding
     _masks: dict[tuple[int, str, int], np.ndarray] = field(default_factory=dict, repr=False)
-    _derived: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # built once, on first use
+    _derived: dict[str, np.ndarray | dict[str, int]] = field(default_factory=dict, repr=False)  # built on first use
 
     @classmethod
     def build(cls, version: int, rows: Iterable[ChunkRow]) -> MemoryBm25Index:
@@ -225,6 +225,14 @@ class MemoryBm25Index:
             candidates, scores = candidates[keep], scores[keep]
         order = np.lexsort((candidates, -scores))
         return [(int(candidates[i]), float(scores[i])) for i in order]
+
+    def vectors_of(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored (unit) vectors of these chunks; chunks without one, or not in the snapshot, left out."""
+        positions = self._derived.get("positions")
+        if positions is None:
+            positions = self._derived["positions"] = {chunk_id: n for n, chunk_id in enumerate(self.chunk_ids)}
+        found = {chunk_id: positions[chunk_id] for chunk_id in chunk_ids if chunk_id in positions}
+        return {chunk_id: self.vectors[n] for chunk_id, n in found.items() if self.has_vector[n]}
 
     @property
     def has_vector(self) -> np.ndarray:

@@ -226,6 +226,11 @@ class PostgresChunkStore:
             cached = self._vocabulary = (version, int(self._connection().execute(statement).fetchone()[0]))
         return cached[1]
 
+    def search_hybrid(
+        self, query: str, vector: Sequence[float], where: SearchFilter, limit: int
+    ) -> tuple[list[ScoredChunk], list[ScoredChunk]]:
+        return self.search_text(query, where, limit), self.search_vector(vector, where, limit)
+
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
         if not chunk_ids:
             return {}

@@ -14,7 +14,6 @@ service compares with `min_support` before answering.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -87,10 +86,11 @@ class Retriever:
         exclude_stale = self.config.stale_policy == "exclude"
         where = SearchFilter.for_clearance(clearance, self.config.purpose, cutoff if exclude_stale else None)
         pool = limit * POOL_PER_RESULT
-        result_lists = [self.store.search_text(question, where, pool)]
         query_vector = self.embed([question])[0] if self.embed is not None else None
         if self.config.hybrid and query_vector is not None:
-            result_lists.append(self.store.search_vector(query_vector, where, pool))
+            result_lists = list(self.store.search_hybrid(question, query_vector, where, pool))
+        else:
+            result_lists = [self.store.search_text(question, where, pool)]
         for results in result_lists:
             leaked = [hit.chunk.id for hit in results if not where.admits(hit.chunk)]
             if leaked:
@@ -129,12 +129,11 @@ class Retriever:
             return {}
         known = {hit.chunk.id: hit.score for results in vector_lists for hit in results}
         stored = self.store.embeddings([chunk.id for chunk in chunks if chunk.id not in known])
-        known.update({chunk_id: _cosine(query, vector) for chunk_id, vector in stored.items()})
+        known.update(zip(stored, _cosines(query, list(stored.values())), strict=True))
         missing = [chunk for chunk in chunks if chunk.id not in known]
         if missing and self.embed is not None:
             vectors = self.embed([embedding_text(chunk.heading, chunk.text) for chunk in missing])
-            for chunk, vector in zip(missing, vectors, strict=True):
-                known[chunk.id] = _cosine(query, vector)
+            known.update(zip((chunk.id for chunk in missing), _cosines(query, vectors), strict=True))
         return {chunk.id: known[chunk.id] for chunk in chunks if chunk.id in known}
 
 
@@ -159,7 +158,14 @@ def _capped(fused: list[tuple[ChunkRecord, float]], per_document: int) -> list[t
     return kept
 
 
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return dot / norm if norm else 0.0
+def _cosines(query: Sequence[float], vectors: Sequence[Sequence[float]]) -> list[float]:
+    """Cosine similarity of `query` with each vector (0 for a zero vector), in one matrix product."""
+    import numpy as np
+
+    if not len(vectors):
+        return []
+    matrix = np.asarray(vectors, np.float32)
+    target = np.asarray(query, np.float32)
+    norms = np.linalg.norm(matrix, axis=1) * np.linalg.norm(target)
+    dots = matrix @ target
+    return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0).tolist()

@@ -226,30 +226,62 @@ class SqliteChunkStore:
 
     def _read_back(self, search, where: SearchFilter) -> list[ScoredChunk] | None:
         """Run `search(snapshot)` on the current snapshot and read its winners back under the SQL filter."""
+        found = self._read_back_many(lambda snapshot: [search(snapshot)], where)
+        return None if found is None else found[0]
+
+    def _read_back_many(self, searches, where: SearchFilter) -> list[list[ScoredChunk]] | None:
+        """`searches(snapshot)` gives several hit lists; their chunks are read back in one query under the filter."""
         connection = self._connection()
         connection.execute("BEGIN")  # one read snapshot: the version checked is the data returned
         try:
             snapshot = self._current_snapshot(connection, self.index_version())
             if snapshot is None:
                 return None
-            hits = search(snapshot)
-            if not hits:
-                return []
-            rowids = [int(snapshot.rowids[position]) for position, _ in hits]
-            rows = connection.execute(
-                f"SELECT {_CHUNK_COLUMNS}, c.rowid FROM chunks c "
-                f"WHERE c.rowid IN ({', '.join('?' * len(rowids))}) AND {_FILTER}",
-                (*rowids, *_filter_args(where)),
-            ).fetchall()
+            lists = searches(snapshot)
+            rowids = sorted({int(snapshot.rowids[position]) for hits in lists for position, _ in hits})
+            rows = (
+                connection.execute(
+                    f"SELECT {_CHUNK_COLUMNS}, c.rowid FROM chunks c "
+                    f"WHERE c.rowid IN ({', '.join('?' * len(rowids))}) AND {_FILTER}",
+                    (*rowids, *_filter_args(where)),
+                ).fetchall()
+                if rowids
+                else []
+            )
         finally:
             connection.execute("COMMIT")
         by_rowid = {row[-1]: row for row in rows}
+        chunks: dict[int, ChunkRecord] = {}
         found = []
-        for (position, score), rowid in zip(hits, rowids, strict=True):
-            row = by_rowid.get(rowid)
-            if row is not None and row[0] == snapshot.chunk_ids[position]:  # the SQL filter has the last word
-                found.append(ScoredChunk(_chunk(row), score))
+        for hits in lists:
+            kept = []
+            for position, score in hits:
+                row = by_rowid.get(int(snapshot.rowids[position]))
+                if row is not None and row[0] == snapshot.chunk_ids[position]:  # the SQL filter has the last word
+                    chunk = chunks.setdefault(position, _chunk(row))
+                    kept.append(ScoredChunk(chunk, score))
+            found.append(kept)
         return found
+
+    def search_hybrid(
+        self, query: str, vector: Sequence[float], where: SearchFilter, limit: int
+    ) -> tuple[list[ScoredChunk], list[ScoredChunk]]:
+        """Both searches on one snapshot, their chunks read back in one query; else each on its own."""
+        unit = _normalised(vector)
+        if self.memory_index and unit is not None and limit >= 1:
+            import numpy as np
+
+            from .porter import stem
+
+            terms = [stem(term) for term in search_terms(query)]
+            array = np.asarray(unit, np.float32)
+            found = self._read_back_many(
+                lambda snapshot: [snapshot.search(terms, where, limit), snapshot.search_vector(array, where, limit)],
+                where,
+            )
+            if found is not None:
+                return found[0], found[1]
+        return self.search_text(query, where, limit), self.search_vector(vector, where, limit)
 
     def _current_snapshot(self, connection: sqlite3.Connection, version: int) -> MemoryBm25Index | None:
         """The snapshot for `version`: built now when small, else started in the background (None meanwhile)."""
@@ -439,8 +471,12 @@ class SqliteChunkStore:
         return int(connection.execute("SELECT count(*) FROM temp.chunks_vocab").fetchone()[0])
 
     def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors: rows of the current snapshot's matrix when there is one, else read from SQLite."""
         if not chunk_ids:
             return {}
+        snapshot = self._snapshot
+        if self.memory_index and snapshot is not None and snapshot.version == self.index_version():
+            return snapshot.vectors_of(chunk_ids)
         marks = ", ".join("?" * len(chunk_ids))
         rows = self._connection().execute(
             f"SELECT id, embedding FROM chunks WHERE embedding IS NOT NULL AND id IN ({marks})", tuple(chunk_ids)

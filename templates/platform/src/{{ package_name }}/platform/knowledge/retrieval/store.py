@@ -45,7 +45,13 @@ class ChunkStore(Protocol):
         """Distinct (stemmed) terms in the index: how much of the language its documents use."""
         ...
 
-    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+    def search_hybrid(
+        self, query: str, vector: Sequence[float], where: SearchFilter, limit: int
+    ) -> tuple[list[ScoredChunk], list[ScoredChunk]]:
+        """`search_text` and `search_vector` together (a backend may answer both in one pass)."""
+        ...
+
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, Sequence[float]]:
         """Stored (unit-length) vectors of these chunks; chunks without one are left out."""
         ...
 
