@@ -5,10 +5,14 @@ Renders a rag-service project with defaults, installs it in its own virtualenv (
 baselines (bm25s, rank-bm25) and the numpy version the eval set was written against, then re-runs this file
 inside that virtualenv once per engine (a fresh process each). Writes benchmarks/results/knowledge.md.
 
-Corpus and questions: knowledge_eval/ (numpy's docstrings, 516 documents; 192 paraphrased questions with
-gold documents and answer keywords, 28 questions the corpus cannot answer; a hash split into `tuned` and
-`untuned`, and the targets are judged on `untuned`). Each question is asked through the service as a
-caller with `internal` clearance, top 5 chunks, the local extractive model, every platform control on.
+Corpora and questions (knowledge_eval/):
+- numpy's docstrings, 516 documents; 192 paraphrased questions with gold documents and answer keywords, 28
+  questions the corpus cannot answer; a hash split into `tuned` (looked at while developing) and `untuned`
+  (only ever seen in aggregate; the targets are judged on it);
+- held out: pandas' docstrings, 334 documents; 104 paraphrased questions and 20 unanswerable ones, written
+  and committed before any retrieval ran on them, evaluated once after tuning (split `heldout`).
+Each question is asked through the service as a caller with `internal` clearance, top 5 chunks, the local
+extractive model, every platform control on.
 
 Metrics, per split:
 - recall@5: the gold document is among the documents of the top 5 retrieved chunks (top 5 documents for
@@ -43,7 +47,9 @@ sys.path.insert(0, str(HERE))
 RESULTS = HERE / "results" / "knowledge.md"
 TOP_K = 5
 # Installed next to the project: the baselines, and the numpy whose docstrings the questions were written for.
-BENCH_PACKAGES = ("bm25s==0.3.16", "rank-bm25==0.2.2", "numpy==2.4.6")
+BENCH_PACKAGES = ("bm25s==0.3.16", "rank-bm25==0.2.2", "numpy==2.4.6", "pandas==3.1.1")
+# Question set -> (corpus module, its splits). The held-out set is run only when asked for (--sets).
+SETS = {"numpy": ("corpus", ("tuned", "untuned")), "pandas": ("pandas_corpus", ("heldout",))}
 ENGINES = {
     "service-bm25": "this service, BM25 only",
     "service-hybrid": "this service, hybrid (BM25 + vectors, RRF)",
@@ -62,12 +68,17 @@ def percentile(values: list[float], share: float) -> float:
 # -- inside the generated project's virtualenv ----------------------------------------------------
 
 
-def run_service(project: Path, engine: str, corpus_dir: Path) -> dict:
+def questions_of(question_set: str) -> list:
+    import importlib
+
+    return importlib.import_module(SETS[question_set][0]).load_questions()
+
+
+def run_service(project: Path, engine: str, corpus_dir: Path, question_set: str) -> dict:
     """Ingest the corpus through the service and ask every question; one record per question."""
     import importlib
 
     import yaml
-    from corpus import load_questions
 
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     package, prefix = answers["package_name"], answers["project_slug"].upper().replace("-", "_") + "_"
@@ -86,7 +97,7 @@ def run_service(project: Path, engine: str, corpus_dir: Path) -> dict:
         ingest_s = time.perf_counter() - started
         caller = auth.Caller("bench", frozenset({"query"}), "internal")
         records = []
-        for question in load_questions():
+        for question in questions_of(question_set):
             began = time.perf_counter()
             service.retriever.search(question.text, caller.clearance, limit=TOP_K)
             search_ms = (time.perf_counter() - began) * 1000
@@ -108,9 +119,7 @@ def run_service(project: Path, engine: str, corpus_dir: Path) -> dict:
     return {"records": records, "ingest_s": ingest_s, "documents": documents, "chunks": report.chunks}
 
 
-def run_baseline(engine: str, corpus_dir: Path) -> dict:
-    from corpus import load_questions
-
+def run_baseline(engine: str, corpus_dir: Path, question_set: str) -> dict:
     paths = sorted(corpus_dir.glob("*.md"))
     ids = [path.stem for path in paths]
     texts = [path.read_text(encoding="utf-8") for path in paths]
@@ -143,7 +152,7 @@ def run_baseline(engine: str, corpus_dir: Path) -> dict:
 
     index_s = time.perf_counter() - started
     records = []
-    for question in load_questions():
+    for question in questions_of(question_set):
         began = time.perf_counter()
         found = search(question.text)
         search_ms = (time.perf_counter() - began) * 1000
@@ -162,10 +171,8 @@ def _has_keywords(answer: str, keywords: tuple[str, ...]) -> bool:
     return all(" ".join(keyword.lower().split()) in flat for keyword in keywords)
 
 
-def score(records: list[dict], split: str) -> dict[str, float | None]:
-    from corpus import load_questions
-
-    questions = {question.id: question for question in load_questions() if question.split == split}
+def score(records: list[dict], split: str, question_set: str = "numpy") -> dict[str, float | None]:
+    questions = {question.id: question for question in questions_of(question_set) if question.split == split}
     rows = [(questions[record["id"]], record) for record in records if record["id"] in questions]
     answerable = [(q, r) for q, r in rows if q.answerable]
     unanswerable = [(q, r) for q, r in rows if not q.answerable]
@@ -192,9 +199,7 @@ def score(records: list[dict], split: str) -> dict[str, float | None]:
 def calibrate(records: list[dict], *, max_answerable_refused: float = 0.02) -> tuple[float, float, float]:
     """On the TUNED split only: the highest minimum support that refuses at most `max_answerable_refused`
     of answerable questions, with the shares of unanswerable and answerable questions it refuses."""
-    from corpus import load_questions
-
-    questions = {question.id: question for question in load_questions() if question.split == "tuned"}
+    questions = {question.id: question for question in questions_of("numpy") if question.split == "tuned"}
     rows = [(questions[r["id"]].answerable, r["support"]) for r in records if r["id"] in questions]
     answerable = sorted(support for is_answerable, support in rows if is_answerable)
     unanswerable = [support for is_answerable, support in rows if not is_answerable]
@@ -209,46 +214,64 @@ def _cell(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def report(results: dict[str, dict], numpy_version: str, splits: tuple[str, ...] = ("tuned", "untuned")) -> str:
+SEEN = {
+    "tuned": "looked at question by question while tuning",
+    "untuned": "seen in aggregate before this round (its earlier results were published); never per question",
+    "heldout": "never seen before this run: evaluated once, after tuning",
+}
+
+
+def report(results: dict[str, dict[str, dict]], versions: dict[str, str], splits: dict[str, tuple[str, ...]]) -> str:
+    """`results[set][engine]`: one table row per engine and split, the held-out set beside the numpy splits."""
     columns = ("recall@5", "cited-correct", "keywords", "refused-unanswerable", "refused-answerable")
-    header = "| engine | split | " + " | ".join(columns) + " | search p50 / p95 ms |"
+    header = "| engine | set / split | " + " | ".join(columns) + " | search p50 / p95 ms |"
     lines = [header, "|" + " --- |" * 2 + " ---: |" * (len(columns) + 1)]
-    scores = {}
-    for engine, result in results.items():
-        for split in splits:
-            row = scores[engine, split] = score(result["records"], split)
-            cells = " | ".join(_cell(row[column]) for column in columns)
-            lines.append(f"| {ENGINES[engine]} | {split} | {cells} | {row['p50']:.2f} / {row['p95']:.2f} |")
-    first = next(iter(results))
-    counts = score(results[first]["records"], "untuned"), score(results[first]["records"], "tuned")
-    ingest = [
-        f"- {ENGINES[engine]}: {result['documents']} documents, {result['chunks']} chunks, "
-        f"{result['ingest_s']:.1f} s ({result['documents'] / result['ingest_s']:,.0f} documents/s)"
-        for engine, result in results.items()
-    ]
+    counts, ingest = [], []
+    for question_set, by_engine in results.items():
+        for engine, result in by_engine.items():
+            for split in splits[question_set]:
+                row = score(result["records"], split, question_set)
+                cells = " | ".join(_cell(row[column]) for column in columns)
+                lines.append(
+                    f"| {ENGINES[engine]} | {question_set} {split} | {cells} | {row['p50']:.2f} / {row['p95']:.2f} |"
+                )
+            ingest.append(
+                f"- {question_set}, {ENGINES[engine]}: {result['documents']} documents, {result['chunks']} chunks, "
+                f"{result['ingest_s']:.1f} s ({result['documents'] / result['ingest_s']:,.0f} documents/s)"
+            )
+        first = next(iter(by_engine.values()))
+        for split in splits[question_set]:
+            row = score(first["records"], split, question_set)
+            counts.append(
+                f"- {question_set} {split}: {row['questions']} answerable + {row['unanswerable']} unanswerable "
+                f"questions; {SEEN[split]}"
+            )
     machine = f"{platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} CPUs"
     calibration = ""
-    if "service-hybrid" in results and "support" in results["service-hybrid"]["records"][0]:
-        threshold, unanswerable, answerable = calibrate(results["service-hybrid"]["records"])
+    hybrid = results.get("numpy", {}).get("service-hybrid")
+    if hybrid and "support" in hybrid["records"][0]:
+        threshold, unanswerable, answerable = calibrate(hybrid["records"])
         calibration = (
-            f"\nMinimum support, calibrated on the tuned split (hybrid engine, best question/chunk cosine): "
+            f"\nMinimum support, calibrated on the numpy tuned split (hybrid engine, best question/chunk cosine): "
             f"{threshold:.2f} would refuse {unanswerable:.2f} of its unanswerable and {answerable:.2f} of its "
-            "answerable questions before the answer step (the shipped default is `min_support` in the knowledge "
-            "settings).\n"
+            "answerable questions on support alone (the shipped value is CALIBRATED_MIN_SUPPORT in the knowledge "
+            "settings; the service also subtracts its unknown-word penalty).\n"
         )
+    corpora = ", ".join(f"{name} {version} docstrings" for name, version in versions.items())
     return (
-        "# Answer quality on real text (numpy docstrings)\n\n"
-        f"`python benchmarks/bench_knowledge.py` on {machine}; corpus: numpy {numpy_version} docstrings "
-        f"(one document per public function); untuned split {counts[0]['questions']} answerable + "
-        f"{counts[0]['unanswerable']} unanswerable questions, tuned split {counts[1]['questions']} + "
-        f"{counts[1]['unanswerable']}. Top {TOP_K}; caller clearance internal; local extractive model.\n\n"
+        "# Answer quality on real text (numpy docstrings; pandas docstrings held out)\n\n"
+        f"`python benchmarks/bench_knowledge.py` on {machine}; corpora: {corpora} (one document per public "
+        f"callable). Top {TOP_K}; caller clearance internal; local extractive model.\n\n"
+        + "\n".join(counts)
+        + "\n\n"
         + "\n".join(lines)
         + "\n\nIndexing:\n"
         + "\n".join(ingest)
         + "\n"
         + calibration
-        + "\n\nTargets (issue, untuned split): recall@5 >= 0.90 and >= rank-bm25's + 0.10; cited-correct >= 0.85; "
-        "unanswerable refused >= 0.95 with answerable refused <= 0.05.\n"
+        + "\n\nTargets (issue, judged on the untuned split; the held-out set is the independent check): recall@5 "
+        ">= 0.90 and >= rank-bm25's + 0.10; cited-correct >= 0.85; unanswerable refused >= 0.95 with answerable "
+        "refused <= 0.05.\n"
         "Baselines have no answer step: their cited-correct is their top document; keywords and refusals are n/a.\n"
     )
 
@@ -256,23 +279,27 @@ def report(results: dict[str, dict], numpy_version: str, splits: tuple[str, ...]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=list(ENGINES))
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--set", default="numpy", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
-        "--tuned-only", action="store_true", help="report the tuned split only (while developing: untuned stays unseen)"
+        "--tuned-only",
+        action="store_true",
+        help="numpy's tuned split only (while developing: the untuned split and the held-out set stay unseen)",
     )
     parser.add_argument("--keep", type=Path, help="render the project here and keep it (default: a temp folder)")
     args = parser.parse_args()
     if args.measure:
         if args.engine in SERVICE_ENV:
-            result = run_service(args.measure, args.engine, args.corpus)
+            result = run_service(args.measure, args.engine, args.corpus, args.set)
         else:
-            result = run_baseline(args.engine, args.corpus)
-        import numpy
+            result = run_baseline(args.engine, args.corpus, args.set)
+        import importlib
 
-        result["numpy"] = numpy.__version__
+        result["version"] = importlib.import_module(args.set).__version__
         print(json.dumps(result))
         return
     sys.path.insert(0, str(REPO / "src"))
@@ -281,6 +308,8 @@ def main() -> None:
     from paved_roads.generate import generate
     from paved_roads.project_env import ProjectEnv, uv_binary
 
+    sets = ["numpy"] if args.tuned_only else args.sets
+    splits = {name: ("tuned",) if args.tuned_only else SETS[name][1] for name in sets}
     with tempfile.TemporaryDirectory() as tmp:
         base = args.keep or Path(tmp)
         project = generate(base / "bench-knowledge", data={"pattern": "rag-service"})
@@ -288,29 +317,33 @@ def main() -> None:
         env.install()
         python = str(env.bin / "python")
         subprocess.run([uv_binary(), "pip", "install", "--quiet", "--python", python, *BENCH_PACKAGES], check=True)
-        corpus_dir = base / "numpy-corpus"
-        subprocess.run(
-            [python, "-c", f"import sys; sys.path.insert(0, {str(HERE / 'knowledge_eval')!r}); import corpus; "
-             f"corpus.write_corpus(__import__('pathlib').Path({str(corpus_dir)!r}))"],
-            check=True,
-        )  # fmt: skip
-        results = {}
-        numpy_version = ""
-        for engine in args.engines:
-            print(f"{engine} ...", file=sys.stderr, flush=True)
-            command = [python, __file__, "--measure", str(project), "--corpus", str(corpus_dir), "--engine", engine]
-            completed = subprocess.run(command, capture_output=True, text=True, check=False)
-            if completed.returncode != 0:
-                raise SystemExit(completed.stderr[-4000:])
-            results[engine] = json.loads(completed.stdout.strip().splitlines()[-1])
-            numpy_version = results[engine]["numpy"]
-        # Per-question records of the tuned split only: the untuned split is never looked at question by question.
-        from corpus import load_questions
-
-        tuned = {question.id for question in load_questions() if question.split == "tuned"}
-        dump = {engine: [r for r in result["records"] if r["id"] in tuned] for engine, result in results.items()}
-        (args.out.parent / "knowledge_tuned_answers.json").write_text(json.dumps(dump, indent=1) + "\n")
-    write_report(args.out, report(results, numpy_version, ("tuned",) if args.tuned_only else ("tuned", "untuned")))
+        results: dict[str, dict[str, dict]] = {}
+        versions: dict[str, str] = {}
+        for question_set in sets:
+            module = SETS[question_set][0]
+            corpus_dir = base / f"{question_set}-corpus"
+            subprocess.run(
+                [python, "-c", f"import sys; sys.path.insert(0, {str(HERE / 'knowledge_eval')!r}); import {module}; "
+                 f"{module}.write_corpus(__import__('pathlib').Path({str(corpus_dir)!r}))"],
+                check=True,
+            )  # fmt: skip
+            results[question_set] = {}
+            for engine in args.engines:
+                print(f"{question_set} {engine} ...", file=sys.stderr, flush=True)
+                command = [python, __file__, "--measure", str(project), "--corpus", str(corpus_dir),
+                           "--engine", engine, "--set", question_set]  # fmt: skip
+                completed = subprocess.run(command, capture_output=True, text=True, check=False)
+                if completed.returncode != 0:
+                    raise SystemExit(completed.stderr[-4000:])
+                results[question_set][engine] = json.loads(completed.stdout.strip().splitlines()[-1])
+                versions[question_set] = results[question_set][engine]["version"]
+        # Per-question records of the numpy tuned split only: no other split is looked at question by question.
+        if "numpy" in results:
+            tuned = {question.id for question in questions_of("numpy") if question.split == "tuned"}
+            numpy_results = results["numpy"].items()
+            dump = {name: [r for r in result["records"] if r["id"] in tuned] for name, result in numpy_results}
+            (args.out.parent / "knowledge_tuned_answers.json").write_text(json.dumps(dump, indent=1) + "\n")
+    write_report(args.out, report(results, versions, splits))
 
 
 if __name__ == "__main__":
