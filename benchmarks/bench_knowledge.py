@@ -68,6 +68,11 @@ def percentile(values: list[float], share: float) -> float:
 # -- inside the generated project's virtualenv ----------------------------------------------------
 
 
+def _facts(question) -> dict:
+    """What scoring needs of a question, carried in its record (the outer process has no pandas)."""
+    return {"split": question.split, "gold": list(question.gold), "keywords": list(question.keywords)}
+
+
 def questions_of(question_set: str) -> list:
     import importlib
 
@@ -104,6 +109,7 @@ def run_service(project: Path, engine: str, corpus_dir: Path, question_set: str)
             answer = service.ask(question.text, caller, top_k=TOP_K)
             records.append(
                 {
+                    **_facts(question),
                     "id": question.id,
                     "retrieved": list(dict.fromkeys(item.chunk.document_id for item in answer.retrieved)),
                     "cited": [citation.document_id for citation in answer.citations],
@@ -157,8 +163,8 @@ def run_baseline(engine: str, corpus_dir: Path, question_set: str) -> dict:
         found = search(question.text)
         search_ms = (time.perf_counter() - began) * 1000
         records.append(
-            {"id": question.id, "retrieved": found, "cited": found[:1], "refused": None, "answer": None,
-             "search_ms": search_ms}
+            {**_facts(question), "id": question.id, "retrieved": found, "cited": found[:1], "refused": None,
+             "answer": None, "search_ms": search_ms}
         )  # fmt: skip
     return {"records": records, "ingest_s": index_s, "documents": len(ids), "chunks": len(ids)}
 
@@ -171,9 +177,8 @@ def _has_keywords(answer: str, keywords: tuple[str, ...]) -> bool:
     return all(" ".join(keyword.lower().split()) in flat for keyword in keywords)
 
 
-def score(records: list[dict], split: str, question_set: str = "numpy") -> dict[str, float | None]:
-    questions = {question.id: question for question in questions_of(question_set) if question.split == split}
-    rows = [(questions[record["id"]], record) for record in records if record["id"] in questions]
+def score(records: list[dict], split: str) -> dict[str, float | None]:
+    rows = [(_Facts(record), record) for record in records if record["split"] == split]
     answerable = [(q, r) for q, r in rows if q.answerable]
     unanswerable = [(q, r) for q, r in rows if not q.answerable]
     has_answers = all(r["refused"] is not None for _, r in rows)
@@ -196,11 +201,18 @@ def score(records: list[dict], split: str, question_set: str = "numpy") -> dict[
     }
 
 
+class _Facts:
+    """A record's question facts with the `Question` attribute names."""
+
+    def __init__(self, record: dict) -> None:
+        self.gold, self.keywords = tuple(record["gold"]), tuple(record["keywords"])
+        self.answerable = bool(self.gold)
+
+
 def calibrate(records: list[dict], *, max_answerable_refused: float = 0.02) -> tuple[float, float, float]:
     """On the TUNED split only: the highest minimum support that refuses at most `max_answerable_refused`
     of answerable questions, with the shares of unanswerable and answerable questions it refuses."""
-    questions = {question.id: question for question in questions_of("numpy") if question.split == "tuned"}
-    rows = [(questions[r["id"]].answerable, r["support"]) for r in records if r["id"] in questions]
+    rows = [(bool(r["gold"]), r["support"]) for r in records if r["split"] == "tuned"]
     answerable = sorted(support for is_answerable, support in rows if is_answerable)
     unanswerable = [support for is_answerable, support in rows if not is_answerable]
     allowed = int(max_answerable_refused * len(answerable))
@@ -230,7 +242,7 @@ def report(results: dict[str, dict[str, dict]], versions: dict[str, str], splits
     for question_set, by_engine in results.items():
         for engine, result in by_engine.items():
             for split in splits[question_set]:
-                row = score(result["records"], split, question_set)
+                row = score(result["records"], split)
                 cells = " | ".join(_cell(row[column]) for column in columns)
                 lines.append(
                     f"| {ENGINES[engine]} | {question_set} {split} | {cells} | {row['p50']:.2f} / {row['p95']:.2f} |"
@@ -241,7 +253,7 @@ def report(results: dict[str, dict[str, dict]], versions: dict[str, str], splits
             )
         first = next(iter(by_engine.values()))
         for split in splits[question_set]:
-            row = score(first["records"], split, question_set)
+            row = score(first["records"], split)
             counts.append(
                 f"- {question_set} {split}: {row['questions']} answerable + {row['unanswerable']} unanswerable "
                 f"questions; {SEEN[split]}"
@@ -338,10 +350,11 @@ def main() -> None:
                 results[question_set][engine] = json.loads(completed.stdout.strip().splitlines()[-1])
                 versions[question_set] = results[question_set][engine]["version"]
         # Per-question records of the numpy tuned split only: no other split is looked at question by question.
+        # Every record also goes to a file outside the repository, so a failing report loses no run.
+        (Path(tempfile.gettempdir()) / "bench_knowledge_results.json").write_text(json.dumps(results))
         if "numpy" in results:
-            tuned = {question.id for question in questions_of("numpy") if question.split == "tuned"}
             numpy_results = results["numpy"].items()
-            dump = {name: [r for r in result["records"] if r["id"] in tuned] for name, result in numpy_results}
+            dump = {name: [r for r in result["records"] if r["split"] == "tuned"] for name, result in numpy_results}
             (args.out.parent / "knowledge_tuned_answers.json").write_text(json.dumps(dump, indent=1) + "\n")
     write_report(args.out, report(results, versions, splits))
 
