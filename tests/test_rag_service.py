@@ -71,7 +71,7 @@ def test_postgres_backend_passes_the_same_retrieval_tests_as_sqlite(shared_tmp: 
     # runs with PostgreSQL as the index; the retrieval tests also run each case on SQLite, side by side.
     result = env.run("pytest", *QUIET, timeout=1500)  # the whole suite on PostgreSQL, two-process test included
     assert " passed" in last_line(result) and "skipped" not in last_line(result), result.stdout[-3000:]
-    postgres = env.run("pytest", *QUIET, "tests/rag/test_retrieval.py", "-k", "postgres")
+    postgres = env.run("pytest", *QUIET, "tests/platform/test_knowledge_retrieval.py", "-k", "postgres")
     assert " passed" in last_line(postgres) and "skipped" not in last_line(postgres), postgres.stdout[-3000:]
 
 
