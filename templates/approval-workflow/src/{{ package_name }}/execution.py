@@ -8,7 +8,7 @@ proposal `failed` (a person may `retry` it).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .actions import ExecutionContext
 from .platform.database import Transaction
@@ -24,7 +24,7 @@ from .proposals import (
     StateConflict,
     illegal,
 )
-from .workflow import _ALLOWED, EXECUTE_TOPIC, SYSTEM, Workflow, _iso
+from .workflow import _ALLOWED, EXECUTE_TOPIC, INLINE_GRACE_S, SYSTEM, Workflow, _iso
 
 RETRY_DELAYS_S = (5.0, 30.0, 120.0, 600.0)
 
@@ -47,7 +47,8 @@ class Executing(Workflow):
 
     def _execute_now(self, proposal_id: str) -> Proposal:
         """The fast path after a commit that made a proposal executable; the worker is the backstop."""
-        jobs = self.outbox.claim(EXECUTE_TOPIC, worker=SYSTEM, now=self._now(), key=proposal_id, limit=1)
+        now = self._now() + timedelta(seconds=INLINE_GRACE_S)  # this request's own job, inside its grace period
+        jobs = self.outbox.claim(EXECUTE_TOPIC, worker=SYSTEM, now=now, key=proposal_id, limit=1)
         for job in jobs:
             self.run_job(job, worker=SYSTEM)
         return self.get(proposal_id)

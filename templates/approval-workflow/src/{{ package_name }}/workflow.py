@@ -48,6 +48,7 @@ Clock = Callable[[], datetime]
 SYSTEM = "system:workflow"
 EXECUTE_TOPIC = "execute"
 MAX_AUDIT_TEXT = 200  # audit fields hold metadata, not prose
+INLINE_GRACE_S = 10.0  # how long a new execution job waits for the request that made it executable
 log = logging.getLogger(__name__)
 
 
@@ -199,7 +200,10 @@ class Workflow:
             }
             self.outbox.put(tx, WEBHOOK_TOPIC, event, key=event_id, now=now)
         if to_state in EXECUTABLE and from_state != to_state:
-            self.outbox.put(tx, EXECUTE_TOPIC, {"proposal": proposal.id}, key=proposal.id, now=now)
+            # With inline execution the request that made it executable runs the job first; the worker
+            # takes it only after the grace period (the request's process died, or its attempt failed).
+            grace = INLINE_GRACE_S if self.settings.execute_inline else 0.0
+            self.outbox.put(tx, EXECUTE_TOPIC, {"proposal": proposal.id}, key=proposal.id, now=now, delay_s=grace)
 
     def _after_commit(self) -> None:
         """Copy committed audit entries to the log now; if this fails the worker drains them later."""
