@@ -5,8 +5,9 @@ parallel, each in its own data directory, each a fork server (tests/approval_cra
 playing rounds of a scenario (a high-risk refund approved by two people, a medium one, a low one
 the tier auto-approves, one rejected, the worker) and SIGKILLing its child at a chosen crash
 point: before and after every database commit and audit append, before outbox pruning, after a
-job is claimed, inside the executor, and during the recovery of the previous kill. Between them
-the chains kill at every crash point of a round, plus points of recovery, over 100 times.
+job is claimed, inside the executor, and during the recovery of the previous kill. One chain
+executes inline (the default), the other leaves execution to the worker; each kills once at every
+crash point of its round, plus points of recovery: 164 kills.
 
 The same harness with a bug put back (audit records written before the commit; execution left
 to the caller) reports what it exists to catch, so a clean report is not a harness that sees nothing.
@@ -27,7 +28,9 @@ from paved_roads.generate import generate
 pytestmark = pytest.mark.slow
 
 DRIVER = Path(__file__).with_name("approval_crash_driver.py")
-POINTS_PER_ROUND = 91  # crash points in one round of the scenario (the driver reports it; asserted below)
+# Crash points in one round of the scenario (the driver reports the count; asserted below): the approving
+# request executes inline (the default), or `APPROVAL_EXECUTE_INLINE=false` leaves execution to the worker.
+POINTS_INLINE, POINTS_WORKER = 67, 85
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,9 @@ def project(tmp_path_factory: pytest.TempPathFactory):
     return path, installed(path), answers_of(path)["package_name"], folder
 
 
-def chain(project, name: str, schedule: list[tuple[str, int, int]], defect: str = "") -> subprocess.Popen[str]:
+def chain(
+    project, name: str, schedule: list[tuple[str, int, int]], defect: str = "", **settings: str
+) -> subprocess.Popen[str]:
     path, env, package, folder = project
     prefix = answers_of(path)["project_slug"].upper().replace("-", "_") + "_"
     workdir = folder / name
@@ -47,6 +52,7 @@ def chain(project, name: str, schedule: list[tuple[str, int, int]], defect: str 
         f"{prefix}APPROVAL_KNOWLEDGE_HYBRID": "false",  # BM25 evidence: no embedding model load per child
         f"{prefix}APPROVAL_WORKER_THREADS": "0",
         "CRASH_DEFECT": defect,
+        **{f"{prefix}{key}": value for key, value in settings.items()},
     }
     command = [str(env.bin / "python"), str(DRIVER), package, str(workdir), json.dumps(schedule)]
     return subprocess.Popen(command, cwd=path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -58,25 +64,31 @@ def report(process: subprocess.Popen[str]) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def schedule(points: int) -> list[tuple[str, int, int]]:
+    """Every crash point of a round once, then kills during recovery, then one round without a kill."""
+    rounds = [("round", target, target) for target in range(points)]
+    recovery = [("recovery", target, points + n) for n, target in enumerate(range(0, 60, 10))]
+    return [*rounds, *recovery, ("round", -1, points + len(recovery))]
+
+
 def test_kill_9_at_every_step_loses_nothing_and_does_nothing_twice(project) -> None:
-    rounds = [("round", target, target) for target in range(POINTS_PER_ROUND)]
-    recovery = [("recovery", target, POINTS_PER_ROUND + n) for n, target in enumerate(range(0, 60, 3))]
-    schedule_a = [*rounds[0::2], *recovery[0::2], ("round", -1, 200)]  # -1: a last round without a kill
-    schedule_b = [*rounds[1::2], *recovery[1::2], ("round", -1, 200)]
-    schedule_b = [(phase, target, number) for phase, target, number in schedule_b]
-    results = [report(process) for process in (chain(project, "a", schedule_a), chain(project, "b", schedule_b))]
-    kills = sum(result["kills"] for result in results)
+    chains = {
+        "inline": (chain(project, "inline", schedule(POINTS_INLINE)), POINTS_INLINE),
+        "worker": (chain(project, "worker", schedule(POINTS_WORKER), APPROVAL_EXECUTE_INLINE="false"), POINTS_WORKER),
+    }
+    results = {name: (report(process), points) for name, (process, points) in chains.items()}
+    kills = sum(result["kills"] for result, _ in results.values())
     assert kills >= 100, results
-    for result in results:
-        assert result["failures"] == [], result["failures"]
-        assert max(result["points_in_completed_runs"]) == POINTS_PER_ROUND, "the scenario's crash points changed"
+    for name, (result, points) in results.items():
+        assert result["failures"] == [], (name, result["failures"])
+        assert max(result["points_in_completed_runs"]) == points, f"{name}: the scenario's crash points changed"
         for invariant in (
             "lost_decisions", "double_executions", "executions_without_record", "phantom_audit_records",
             "events_without_one_record", "wrong_end_state", "approved_but_unexecuted",
         ):  # fmt: skip
-            assert result[invariant] == [], (invariant, result[invariant][:10])
-        assert result["audit_ok"], result["audit_chain"]
-    points = set().union(*(result["kills_by_point"] for result in results))
+            assert result[invariant] == [], (name, invariant, result[invariant][:10])
+        assert result["audit_ok"], (name, result["audit_chain"])
+    points = set().union(*(result["kills_by_point"] for result, _ in results.values()))
     assert {"before-commit", "after-commit", "before-audit-append", "after-audit-append", "before-prune",
             "after-claim-execute", "inside-executor"} <= points  # fmt: skip
 
@@ -86,6 +98,6 @@ def test_kill_9_at_every_step_loses_nothing_and_does_nothing_twice(project) -> N
     [("audit-before-commit", "phantom_audit_records"), ("no-execution-job", "approved_but_unexecuted")],
 )
 def test_the_harness_catches_the_bugs_it_exists_for(project, defect, caught) -> None:
-    schedule = [("round", target, number) for number, target in enumerate(range(0, POINTS_PER_ROUND, 4))]
-    result = report(chain(project, f"defect-{defect}", schedule, defect))
+    kills = [("round", target, number) for number, target in enumerate(range(0, POINTS_INLINE, 4))]
+    result = report(chain(project, f"defect-{defect}", kills, defect))
     assert result[caught], f"{defect}: the harness saw nothing: {result}"

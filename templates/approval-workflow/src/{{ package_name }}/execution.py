@@ -8,7 +8,8 @@ proposal `failed` (a person may `retry` it).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from contextlib import suppress
+from datetime import datetime
 
 from .actions import ExecutionContext
 from .platform.database import Transaction
@@ -24,7 +25,7 @@ from .proposals import (
     StateConflict,
     illegal,
 )
-from .workflow import _ALLOWED, EXECUTE_TOPIC, INLINE_GRACE_S, SYSTEM, Workflow, _iso
+from .workflow import _ALLOWED, EXECUTE_TOPIC, SYSTEM, Workflow, _iso
 
 RETRY_DELAYS_S = (5.0, 30.0, 120.0, 600.0)
 
@@ -45,15 +46,18 @@ class Executing(Workflow):
         except ApprovalError:
             return None  # recorded on the proposal; the job was rescheduled or closed in the same transaction
 
-    def _execute_now(self, proposal_id: str) -> Proposal:
-        """The fast path after a commit that made a proposal executable; the worker is the backstop."""
-        now = self._now() + timedelta(seconds=INLINE_GRACE_S)  # this request's own job, inside its grace period
-        jobs = self.outbox.claim(EXECUTE_TOPIC, worker=SYSTEM, now=now, key=proposal_id, limit=1)
-        for job in jobs:
-            self.run_job(job, worker=SYSTEM)
+    def _then_execute(self, proposal_id: str, executable: bool) -> Proposal:
+        """After a commit: execute at once if it made the proposal executable (the worker is the backstop),
+        then drain the audit outbox once for both steps."""
+        try:
+            if executable and self.settings.execute_inline:
+                with suppress(ApprovalError):  # a failed attempt is recorded and rescheduled on the proposal
+                    self._execute(proposal_id, actor=SYSTEM, job=None, drain=False)
+        finally:
+            self._after_commit()
         return self.get(proposal_id)
 
-    def _execute(self, proposal_id: str, *, actor: str, job: Message | None) -> Proposal:
+    def _execute(self, proposal_id: str, *, actor: str, job: Message | None, drain: bool = True) -> Proposal:
         now = self._now()
         refused: ApprovalError | None = None
         with self.db.transaction() as tx:
@@ -84,7 +88,8 @@ class Executing(Workflow):
                 refused: ApprovalError = StateConflict(f"proposal {proposal_id} expired before it was executed")
             else:
                 refused = self._run_executor(tx, proposal, actor=actor, now=now, job=job)
-        self._after_commit()
+        if drain:
+            self._after_commit()
         if refused is not None:
             raise refused
         return self.get(proposal_id)

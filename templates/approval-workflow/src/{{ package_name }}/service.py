@@ -161,10 +161,7 @@ class ProposalService(Executing):
             winner = self.store.find_by_key(actor, idempotency_key)
             assert winner is not None
             return self._replay(winner, fingerprint), False
-        self._after_commit()
-        if proposal.state in EXECUTABLE and self.settings.execute_inline:
-            return self._execute_now(proposal.id), True
-        return self.get(proposal.id), True
+        return self._then_execute(proposal.id, proposal.state in EXECUTABLE), True
 
     def _routed(self, tx: Transaction, prepared: Prepared, *, now: datetime, base: Proposal) -> Proposal:
         """Classify inside the transaction (cumulative limits see every other proposal) and route."""
@@ -266,10 +263,7 @@ class ProposalService(Executing):
                 },
                 **changes,
             )
-        self._after_commit()
-        if completed and self.settings.execute_inline:
-            return self._execute_now(proposal_id)
-        return self.get(proposal_id)
+        return self._then_execute(proposal_id, completed)
 
     def reject(self, proposal_id: str, *, actor: str, note: str) -> Proposal:
         return self._close(proposal_id, Act.REJECT, State.REJECTED, actor=actor, note=note)
@@ -341,10 +335,7 @@ class ProposalService(Executing):
                 details={"note": self.runtime.audit.hash_text(revision.note)},
                 **{name: getattr(routed, name) for name in _REVISED},
             )
-        self._after_commit()
-        if routed.state in EXECUTABLE and self.settings.execute_inline:
-            return self._execute_now(proposal_id)
-        return self.get(proposal_id)
+        return self._then_execute(proposal_id, routed.state in EXECUTABLE)
 
     def retry(self, proposal_id: str, *, actor: str, note: str = "") -> Proposal:
         """Give a failed execution another round of attempts."""
@@ -366,7 +357,4 @@ class ProposalService(Executing):
                 attempts=0,
                 expires_at=_iso(now + window),
             )
-        self._after_commit()
-        if self.settings.execute_inline:
-            return self._execute_now(proposal_id)
-        return self.get(proposal_id)
+        return self._then_execute(proposal_id, True)
