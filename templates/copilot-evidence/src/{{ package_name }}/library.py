@@ -65,7 +65,7 @@ class KnowledgeLibrary:
         """The configured index (namespace `library`), or a SQLite index in `folder` (scratch ledgers)."""
         settings = KnowledgeSettings()
         if folder is None:
-            return cls(KnowledgeService.open(runtime, settings, namespace=NAMESPACE), ledger)
+            return cls(KnowledgeService.from_runtime(runtime, settings, namespace=NAMESPACE), ledger)
         from .platform.knowledge.retrieval.sqlite_store import SqliteChunkStore
 
         store = SqliteChunkStore(folder / f"index-{NAMESPACE}.sqlite3", memory_index=settings.memory_index)

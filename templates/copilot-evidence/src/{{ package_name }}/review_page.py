@@ -30,7 +30,7 @@ SIGN_IN = ReviewerSignIn(
     cookie="copilot_review",
     table="review_sessions",
     title="Claim review sign-in",
-    store=lambda request: (request.app.state.service.ledger, request.app.state.service.clock),
+    store=lambda request: (request.app.state.service.ledger.db, request.app.state.service.clock),
     home_label="All drafts",
     style=STYLE,
 )

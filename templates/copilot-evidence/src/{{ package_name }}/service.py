@@ -21,12 +21,14 @@ from typing import Any
 
 from .brief import parse_brief
 from .claims import split_claims
+from .config import CopilotSettings
 from .drafting import build_user_message, is_refusal, kept, select_candidates
 from .evidence_policy import POLICY_FILE, EvidencePolicy, load_policy
 from .ledger import EvidenceLedger
 from .library import KnowledgeLibrary, Library, visible
 from .linking import Candidate, link_claim
 from .platform.assets import Prompt, load_prompt
+from .platform.database import open_database
 from .platform.errors import ParseError, Refused
 from .platform.guardrails.injection import scan_context
 from .platform.knowledge.ingest.metadata import DocumentMetadata
@@ -69,16 +71,34 @@ class CopilotService:
         clock: Clock = utc_now,
     ) -> None:
         self.runtime, self.ledger, self.policy, self.prompt, self.clock = runtime, ledger, policy, prompt, clock
-        self.library: Library = library or KnowledgeLibrary.open(runtime, ledger, folder=ledger.path.parent)
+        self.library: Library = library or KnowledgeLibrary.open(runtime, ledger)
         self.verify_prompt = verify_prompt
 
     @classmethod
-    def from_runtime(cls, runtime: Runtime, *, db_path: Path | None = None) -> CopilotService:
-        settings = runtime.settings
-        ledger = EvidenceLedger(db_path or settings.path(settings.data_dir) / "evidence.sqlite3")
+    def from_runtime(
+        cls,
+        runtime: Runtime,
+        *,
+        db_path: Path | None = None,
+        database_url: str | None = None,
+        copilot: CopilotSettings | None = None,
+    ) -> CopilotService:
+        """The service as configured: the ledger on `DATABASE_URL` (PostgreSQL) or `evidence.sqlite3` in the
+        data directory. `db_path` forces a scratch SQLite ledger with its own library index beside it (evals,
+        the demo), unless `database_url` is given too."""
+        settings, copilot = runtime.settings, copilot or CopilotSettings()
+        url = database_url if database_url is not None else "" if db_path is not None else settings.database_url
+        sqlite = db_path or settings.path(settings.data_dir) / "evidence.sqlite3"
+        ledger = EvidenceLedger(open_database(url, sqlite_path=sqlite, postgres_schema=copilot.db_schema))
+        library = KnowledgeLibrary.open(runtime, ledger, folder=db_path.parent if db_path else None)
         policy = load_policy(settings.path(POLICY_FILE))
         return cls(
-            runtime, ledger, policy, load_prompt(settings, "draft"), verify_prompt=load_prompt(settings, "verify")
+            runtime,
+            ledger,
+            policy,
+            load_prompt(settings, "draft"),
+            library=library,
+            verify_prompt=load_prompt(settings, "verify"),
         )
 
     def _now(self) -> str:
@@ -116,7 +136,7 @@ class CopilotService:
     ) -> tuple[SourceVersion, bool]:
         digest = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
         version = SourceVersion(source_id, digest, title, parsed.text, classification, actor, self._now())
-        with self.ledger.transaction() as conn:
+        with self.ledger.transaction(f"source:{source_id}") as conn:
             current = self.ledger.source_version(conn, source_id)
             if current is not None and current.version == digest:
                 return current, False
@@ -216,7 +236,7 @@ class CopilotService:
         supported = sum(claim.status == "supported" for claim in claims)
         details = {"draft": draft.id, "brief": brief.id, "claims": len(claims), "supported": supported}
         details |= {"gaps": draft.gaps, "policy_version": self.policy.version, "cost_usd": draft.cost_usd}
-        with self.ledger.transaction() as conn:
+        with self.ledger.transaction(*{f"source:{source.id}" for source in cited_versions.values()}) as conn:
             for source in cited_versions.values():
                 if self.ledger.source_version(conn, source.id, source.version) is None:
                     self.ledger.add_source_version(conn, source)
@@ -405,7 +425,7 @@ class CopilotService:
             )
             details |= {"after": text, "supported": supported, "reasons": reasons}
         now = self._now()
-        with self.ledger.transaction() as conn:
+        with self.ledger.transaction(f"draft:{draft_id}") as conn:
             versions = 1 + sum(e.kind == "review" for e in self.ledger.events(draft_id, conn))
             if versions != draft.version:
                 raise Conflict(f"draft {draft_id} changed while you reviewed it (now version {versions}); reload it")
@@ -474,6 +494,7 @@ class CopilotService:
 
     def close(self) -> None:
         self.library.close()
+        self.ledger.close()
 
 
 def _rechecked(claim: Claim, texts: dict[tuple[str, str], str], current: dict[str, str]) -> Claim:

@@ -169,10 +169,12 @@ def create_platform_app(
             raise
         try:
             clients = runtime.settings.api_clients
-            limiter = runtime.rate_limiter()  # shared by every replica when state is in PostgreSQL
-            app.state.clients = (
-                ClientRegistry(clients, limiter=limiter) if clients else ClientRegistry.local_default(limiter=limiter)
-            )
+            # Shared by every replica when state is in PostgreSQL: request rates and failed attempts alike.
+            limiter = runtime.rate_limiter()
+            if clients:
+                app.state.clients = ClientRegistry(clients, limiter=limiter, failures=limiter)
+            else:
+                app.state.clients = ClientRegistry.local_default(limiter=limiter, failures=limiter)
             app.state.service = service_factory(runtime) if service_factory else None
         except BaseException:
             runtime.close()

@@ -24,6 +24,8 @@ FAILED_AUTH_PER_MINUTE = 30
 # Failed attempts are counted per presented key prefix: guessing at one key slows down, and
 # nobody's failures (one proxy address for everyone) can lock a valid key out.
 FAILED_AUTH_PREFIX_CHARS = 8
+# Their buckets sit beside the clients' in a shared limiter, under this prefix.
+FAILED_AUTH_BUCKET = "failed-key:"
 
 
 class ApiClient(BaseModel):
@@ -49,9 +51,12 @@ class Caller:
 class ClientRegistry:
     """Looks callers up by key in constant time per comparison (no timing oracle)."""
 
-    def __init__(self, clients: dict[str, ApiClient], *, limiter: Limiter | None = None) -> None:
-        """`limiter` counts each client's requests (default: per process; the runtime passes one in
-        PostgreSQL when state is shared, so replicas enforce one `rate_per_minute` together)."""
+    def __init__(
+        self, clients: dict[str, ApiClient], *, limiter: Limiter | None = None, failures: Limiter | None = None
+    ) -> None:
+        """`limiter` counts each client's requests, `failures` the failed attempts per presented key prefix
+        (default: per process; the app passes the runtime's PostgreSQL limiter as both when state is
+        shared, so replicas enforce one `rate_per_minute` and one failed-attempt budget together)."""
         for name, client in clients.items():
             unknown = set(client.scopes) - set(SCOPES)
             if unknown:
@@ -61,12 +66,12 @@ class ClientRegistry:
                 raise ValueError(f"API_CLIENTS: client {name!r} clearance must be one of {CLEARANCES}")
         self._clients = clients
         self._limiter: Limiter = limiter or RateLimiter()
-        self._failures = RateLimiter(max_keys=10_000)  # per wrong-key prefix; bounded under a flood
+        self._failures: Limiter = failures or RateLimiter(max_keys=10_000)  # per process: bounded under a flood
 
     @classmethod
-    def local_default(cls, *, limiter: Limiter | None = None) -> ClientRegistry:
+    def local_default(cls, *, limiter: Limiter | None = None, failures: Limiter | None = None) -> ClientRegistry:
         client = ApiClient(key=LOCAL_DEV_KEY, scopes=list(SCOPES), clearance="confidential")
-        return cls({"local-dev": client}, limiter=limiter)
+        return cls({"local-dev": client}, limiter=limiter, failures=failures)
 
     def current(self, client_id: str) -> Caller | None:
         """The client as configured now (None once removed): browser sessions re-check it on every request."""
@@ -92,7 +97,7 @@ class ClientRegistry:
                 if not self._limiter.allow(name, client.rate_per_minute):
                     raise AuthError(429, f"rate limit of {client.rate_per_minute}/min exceeded for client {name!r}")
                 return Caller(name, frozenset(client.scopes), client.clearance)
-        if not self._failures.allow(key[:FAILED_AUTH_PREFIX_CHARS], FAILED_AUTH_PER_MINUTE):
+        if not self._failures.allow(FAILED_AUTH_BUCKET + key[:FAILED_AUTH_PREFIX_CHARS], FAILED_AUTH_PER_MINUTE):
             raise AuthError(429, "too many failed authentication attempts with this key; wait a minute")
         raise AuthError(401, "unknown API key")
 
