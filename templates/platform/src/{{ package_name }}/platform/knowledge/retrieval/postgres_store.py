@@ -102,6 +102,8 @@ class PostgresChunkStore:
         self._lock = threading.Lock()
         self._vocabulary: tuple[int, int] | None = None  # (index version, distinct lexemes)
         with self._connection().transaction():
+            # Replicas starting together on a new database would race on CREATE EXTENSION / SCHEMA: take turns.
+            self._execute("SELECT pg_advisory_xact_lock(hashtext('knowledge.ddl'))")
             self._execute(SCHEMA.replace("{tsv}", TSV))
             expression = self._execute(
                 "SELECT generation_expression FROM information_schema.columns "
