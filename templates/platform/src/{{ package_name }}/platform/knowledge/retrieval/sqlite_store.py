@@ -283,6 +283,15 @@ class SqliteChunkStore:
                 return found[0], found[1]
         return self.search_text(query, where, limit), self.search_vector(vector, where, limit)
 
+    def _snapshot_now(self) -> MemoryBm25Index | None:
+        """The current snapshot, checked against the index version in one read transaction (None: use SQL)."""
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            return self._current_snapshot(connection, self.index_version())
+        finally:
+            connection.execute("COMMIT")
+
     def _current_snapshot(self, connection: sqlite3.Connection, version: int) -> MemoryBm25Index | None:
         """The snapshot for `version`: built now when small, else started in the background (None meanwhile)."""
         snapshot = self._snapshot
@@ -432,15 +441,8 @@ class SqliteChunkStore:
         """Words found in a chunk the filter admits: the snapshot's postings when current, else FTS5."""
         from .porter import stem
 
-        if self.memory_index:
-            connection = self._connection()
-            connection.execute("BEGIN")
-            try:
-                snapshot = self._current_snapshot(connection, self.index_version())
-            finally:
-                connection.execute("COMMIT")
-            if snapshot is not None:
-                return {word for word in words if snapshot.has_term(stem(word), where)}
+        if self.memory_index and (snapshot := self._snapshot_now()) is not None:
+            return {word for word in words if snapshot.has_term(stem(word), where)}
         known = set()
         for word in words:
             row = (
@@ -457,15 +459,8 @@ class SqliteChunkStore:
         return known
 
     def vocabulary_size(self) -> int:
-        if self.memory_index:
-            connection = self._connection()
-            connection.execute("BEGIN")
-            try:
-                snapshot = self._current_snapshot(connection, self.index_version())
-            finally:
-                connection.execute("COMMIT")
-            if snapshot is not None:
-                return len(snapshot.terms)
+        if self.memory_index and (snapshot := self._snapshot_now()) is not None:
+            return len(snapshot.terms)
         connection = self._connection()
         connection.execute(_VOCABULARY)
         return int(connection.execute("SELECT count(*) FROM temp.chunks_vocab").fetchone()[0])
