@@ -73,16 +73,7 @@ class Executing(Workflow):
             if proposal.state not in EXECUTABLE:
                 self._refuse(actor, "proposal.execute", proposal, illegal(proposal, Act.EXECUTE))
             if _iso(now) >= proposal.expires_at:
-                self._transition(
-                    tx,
-                    proposal,
-                    Act.EXPIRE,
-                    State.EXPIRED,
-                    actor=SYSTEM,
-                    now=now,
-                    details={"reason": "execution window passed"},
-                )
-                self.outbox.finish(tx, EXECUTE_TOPIC, proposal_id, now=now)
+                self._expire(tx, proposal, now=now, details={"reason": "execution window passed"})
                 if job is not None:
                     return proposal
                 refused: ApprovalError = StateConflict(f"proposal {proposal_id} expired before it was executed")
@@ -186,6 +177,11 @@ class Executing(Workflow):
 
     # -- timers --------------------------------------------------------------------------------
 
+    def _expire(self, tx: Transaction, proposal: Proposal, *, now: datetime, details: dict[str, str]) -> None:
+        """Close an approved proposal whose execution window passed, and its pending execution job."""
+        self._transition(tx, proposal, Act.EXPIRE, State.EXPIRED, actor=SYSTEM, now=now, details=details)
+        self.outbox.finish(tx, EXECUTE_TOPIC, proposal.id, now=now)
+
     def expire_due(self) -> list[str]:
         """Expire open proposals past their expiry and approved ones past their execution window."""
         now = self._now()
@@ -197,16 +193,7 @@ class Executing(Workflow):
                 proposal = self._load(tx, proposal_id, lock=True)
                 if (proposal.state, Act.EXPIRE) not in _ALLOWED or proposal.expires_at > _iso(now):
                     continue
-                self._transition(
-                    tx,
-                    proposal,
-                    Act.EXPIRE,
-                    State.EXPIRED,
-                    actor=SYSTEM,
-                    now=now,
-                    details={"expires_at": proposal.expires_at},
-                )
-                self.outbox.finish(tx, EXECUTE_TOPIC, proposal_id, now=now)
+                self._expire(tx, proposal, now=now, details={"expires_at": proposal.expires_at})
             expired.append(proposal_id)
         if expired:
             self._after_commit()
