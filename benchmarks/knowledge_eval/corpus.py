@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,11 @@ def split_of(text: str) -> str:
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
-    resolve = aliases()
+    return read_questions(path, aliases(), prefix="q", split=split_of)
+
+
+def read_questions(path: Path, resolve: dict[str, str], *, prefix: str, split: Callable[[str], str]) -> list[Question]:
+    """Parse `gold | keywords | question` lines (`-` for none); gold names resolve to document ids."""
     questions = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
@@ -97,13 +102,16 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
         gold, keywords, text = (part.strip() for part in line.split("|", 2))
         gold_ids = () if gold == "-" else tuple(resolve[name.strip()] for name in gold.split(","))
         words = () if keywords == "-" else tuple(word.strip() for word in keywords.split(";"))
-        questions.append(Question(f"q{number:03d}", text, gold_ids, words, split_of(text)))
+        questions.append(Question(f"{prefix}{number:03d}", text, gold_ids, words, split(text)))
     return questions
 
 
 def write_corpus(folder: Path) -> dict[str, str]:
+    return write_documents(folder, numpy_documents())
+
+
+def write_documents(folder: Path, documents: dict[str, str]) -> dict[str, str]:
     """Write one `<id>.md` per document into `folder`; returns the documents."""
-    documents = numpy_documents()
     folder.mkdir(parents=True, exist_ok=True)
     for doc_id, text in documents.items():
         (folder / f"{doc_id}.md").write_text(text, encoding="utf-8")

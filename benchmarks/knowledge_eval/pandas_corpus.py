@@ -14,9 +14,10 @@ bench_knowledge.py (nothing is downloaded at run time; the report names the vers
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from pathlib import Path
 
-from corpus import Question
+from corpus import Question, read_questions, write_documents
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "pandas_questions.txt"
@@ -76,22 +77,10 @@ def aliases() -> dict[str, str]:
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
-    resolve = aliases()
-    questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        gold, keywords, text = (part.strip() for part in line.split("|", 2))
-        gold_ids = () if gold == "-" else tuple(dict.fromkeys(resolve[name.strip()] for name in gold.split(",")))
-        words = () if keywords == "-" else tuple(word.strip() for word in keywords.split(";"))
-        questions.append(Question(f"p{number:03d}", text, gold_ids, words, SPLIT))
-    return questions
+    questions = read_questions(path, aliases(), prefix="p", split=lambda _text: SPLIT)
+    return [replace(question, gold=tuple(dict.fromkeys(question.gold))) for question in questions]
 
 
 def write_corpus(folder: Path) -> dict[str, str]:
     """Write one `<id>.md` per document into `folder`; returns the documents."""
-    documents = pandas_documents()
-    folder.mkdir(parents=True, exist_ok=True)
-    for doc_id, text in documents.items():
-        (folder / f"{doc_id}.md").write_text(text, encoding="utf-8")
-    return documents
+    return write_documents(folder, pandas_documents())
