@@ -32,6 +32,8 @@ MIGRATIONS = (Migration(1, "answers, as of the pattern's first version", SCHEMA)
 
 @dataclass(frozen=True)
 class Answer:
+    """An answer as stored and as the API returns it: the text, the source ids it cites, and whether it declined."""
+
     id: str
     question: str
     answer: str

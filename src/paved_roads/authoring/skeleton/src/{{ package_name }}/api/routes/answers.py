@@ -5,7 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from ...platform.api import ErrorBody
-from ...schemas import AnswerOut, AnswerRequest
+from ...schemas import AnswerRequest
+from ...store import Answer
 from ..deps import AnswerServiceDep, ReaderDep
 
 router = APIRouter(prefix="/answers", tags=["answers"])
@@ -19,20 +20,20 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "descrip
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=MODEL_REFUSALS)
-def create_answer(body: AnswerRequest, service: AnswerServiceDep, caller: ReaderDep) -> AnswerOut:
+def create_answer(body: AnswerRequest, service: AnswerServiceDep, caller: ReaderDep) -> Answer:
     """Answer the question from the sources sent, citing their ids; "I don't know" when they do not say."""
-    return AnswerOut.of(service.answer(body, actor=caller.client_id))
+    return service.answer(body, actor=caller.client_id)
 
 
 @router.get("")
 def list_answers(
     service: AnswerServiceDep, caller: ReaderDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> list[AnswerOut]:
+) -> list[Answer]:
     """The newest answers first."""
-    return [AnswerOut.of(answer) for answer in service.newest(limit)]
+    return service.newest(limit)
 
 
 @router.get("/{answer_id}", responses=NOT_FOUND)
-def get_answer(answer_id: str, service: AnswerServiceDep, caller: ReaderDep) -> AnswerOut:
+def get_answer(answer_id: str, service: AnswerServiceDep, caller: ReaderDep) -> Answer:
     """One answer by id."""
-    return AnswerOut.of(service.get(answer_id))
+    return service.get(answer_id)
