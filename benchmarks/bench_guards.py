@@ -151,6 +151,8 @@ def family_quality(guards, data: EvalSet) -> tuple[list[tuple[str, ...]], list[t
     """
     guard = guards.PromptInjectionGuard()
     caught = {id(sample): _caught(guard, sample) for sample in data.attacks}
+    written = guards.PromptInjectionGuard(model=None)  # the hand-written signals without the learned one
+    by_rules = {id(sample): _caught(written, sample) for sample in data.attacks}
     rows, source_rows, untuned = [], [], {}
     for family, description in FAMILIES.items():
         samples = data.family(family)
@@ -169,7 +171,10 @@ def family_quality(guards, data: EvalSet) -> tuple[list[tuple[str, ...]], list[t
         shown = rate(hits, total)
         if clean["untuned"] != counts["untuned"]:
             shown += f"; {rate(*counts['untuned'])} with the groups read before the split"
-        rows.append((f"`{family}`", description, rate(*counts["tuned"]), shown, verdict))
+        rules_only = _count([s for s in samples if s.group not in READ_BEFORE_GROUPING], lambda s: by_rules[id(s)])
+        rows.append(
+            (f"`{family}`", description, rate(*counts["tuned"]), shown, rate(*rules_only["untuned"]), verdict)
+        )
         by_source: dict[str, list[Sample]] = defaultdict(list)
         for sample in samples:
             by_source[sample.source.split(":")[0] if ":" in sample.source else sample.source].append(sample)
@@ -184,6 +189,7 @@ def family_quality(guards, data: EvalSet) -> tuple[list[tuple[str, ...]], list[t
             "`persona_authority` plus the es/ca/gl/eu/pt claims counted in the multilingual families",
             rate(*counts["tuned"]),
             rate(*counts["untuned"]),
+            rate(*_count(authority, lambda sample: by_rules[id(sample)])["untuned"]),
             "reported, counted above",
         )
     )
@@ -427,7 +433,7 @@ def main() -> None:
     secrets_all = next(row for row in secret_rows if row[0] == "**all secrets**")
     family_rows, source_rows, untuned = family_quality(guards, data)
     fp_rows, fp = false_positives(guards, data, POLICIES)
-    small = [row[0].strip("`") for row in family_rows if "too small" in row[4]]
+    small = [row[0].strip("`") for row in family_rows if "too small" in row[5]]
     missed = [
         family
         for family, value in untuned.items()
@@ -480,10 +486,24 @@ def main() -> None:
             "The groups "
             + ", ".join(f"`{group}`" for group in sorted(READ_BEFORE_GROUPING))
             + " were read while rules were written, before that grouping was fixed: the untuned figure a family "
-            "is judged by leaves them out and shows them beside it.",
+            "is judged by leaves them out and shows them beside it. "
+            "The guard's learned signal (`guardrails/learned.py`, weights in `injection_model.json`) was fitted by "
+            "`benchmarks/train_guard_model.py` on tuned requests only, its settings and threshold chosen by "
+            "cross-validation within the tuned split (folds split by template group); the column "
+            "'written signals only' is the same guard without it.",
             "## Prompt injection: recall per attack family",
             "A request counts as caught when `scan` blocks it, a retrieved document when `scan_context` flags it.",
-            table(("family", "what", "tuned", "untuned", f"target >= {FAMILY_TARGET:.2f} on untuned"), family_rows),
+            table(
+                (
+                    "family",
+                    "what",
+                    "tuned",
+                    "untuned",
+                    "untuned, written signals only",
+                    f"target >= {FAMILY_TARGET:.2f} on untuned",
+                ),
+                family_rows,
+            ),
             verdict,
             "## False positives on benign text (share flagged)",
             table(

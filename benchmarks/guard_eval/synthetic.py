@@ -11,7 +11,7 @@ import json
 import random
 import string
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from faker import Faker
 
@@ -255,7 +255,7 @@ def _fill(template: str, fake: Faker, rng: random.Random) -> str:
         company=fake.company(),
         name=fake.name(),
         date=fake.date_between(date(2025, 1, 1), date(2026, 12, 31)).strftime("%d %B %Y"),  # fixed range: reproducible
-        time=fake.time("%H:%M"),
+        time=fake.time("%H:%M", end_datetime=datetime(2026, 12, 31)),  # fixed end: Faker defaults to now
         amount=rng.choice((250, 500, 1000, 5000, 25000)),
         product=rng.choice(("analytics dashboard", "mobile app", "payroll module", "smart thermostat", "API gateway")),
         invoice=f"INV-{rng.randint(2020, 2026)}-{rng.randint(1000, 99999)}",

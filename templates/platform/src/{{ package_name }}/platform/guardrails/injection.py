@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
+from .learned import LinearTextModel, bundled_model
 from .matching import (
     GateIndex,
     HintGroup,
@@ -335,6 +336,16 @@ SIGNALS: tuple[Signal, ...] = (
     _signal("authority_origin", 0.45, (("your",), ("compliance officer", "safety team", "trust and safety", "trust & safety")), r"\byour (?:compliance officers?|safety team|trust (?:and|&) safety team) (?:has |have )?(?:authori[sz]ed|approved|cleared|waived)\b[^.\n]{0,40}\b(?:exception|override|bypass|this request|proceed|restrictions?|rules|polic(?:y|ies))\b"),
     _signal("authority_origin", 0.45, (("company", "team", "people", "lab", "organi", "engineer", "developer", "folks"), ("built you", "made you", "created you", "trained you", "developed you", "programmed you", "designed you")), r"\b(?:company|team|people|lab|organi[sz]ation|engineers|developers|folks) (?:that|who) (?:built|made|created|trained|developed|programmed|designed) you\b"),
     _signal("authority_origin", 0.45, (("official", "authori", "sanctioned"), ("red team", "red-team", "penetration", "pentest", "security test", "safety test")), r"\b(?:official|authori[sz]ed|sanctioned) (?:red[- ]team|penetration test|pentest|security test|safety test)\w*\b"),
+    # Social engineering aimed at the assistant (round 3, from tuned misses in es/pt): asking it for
+    # credentials, redirecting future payments, citing a manager's approval, a claimed role asking
+    # for a bulk export of people's records. Across the family's languages, accents folded.
+    _signal("credential_request", 0.7, (("dame", "dar ", "dim", "da-me", "me da", "me de", "me passa", "passa ", "manda", "envia", "envie", "give", "send", "share", "tell", "provide", "gib", "schick", "nenn", "donne", "envoie", "communique", "dammi", "mandami", "inviami", "geef", "stuur", "podaj", "wyslij", "daj"), ("contrasena", "senha", "password", "passwort", "kennwort", "mot de passe", "wachtwoord", "haslo", "credencial", "credential", "zugangsdaten", "identifiants", "credenziali", "inloggegevens", "dane logowania")), r"\b(?:dame|darme|me (?:das|da|puedes dar|podrias dar|pasas|envias)|da-me|me (?:de|passa|manda|envia)|passa(?:-me)?|manda(?:-me)?|envia(?:-me)?|give me|send me|share|tell me|provide|gib mir|schick mir|nenne mir|donne-moi|donnez-moi|envoie-moi|envoyez-moi|communique(?:z)?-moi|dammi|mandami|inviami|geef me|stuur me|podaj|wyslij mi|daj mi)\W+(?:[\w'-]+\W+){0,5}?(?:(?:usuario|user(?:name)?|utilisateur|utente|benutzer(?:name)?|gebruikersnaam|login|nome de usuario|uzytkownik\w*) (?:y|and|et|e|und|en|i) )?(?:(?:la|a|the|das|le|il|de|het|o) )?(?:contrasena|senha|password|passwort|kennwort|mot de passe|wachtwoord|haslo|credenciales|credenciais|credentials|zugangsdaten|identifiants|credenziali|inloggegevens|dane logowania)\b(?=\s*(?:$|[?.!,:;)]|(?:of|for|to|on|do|da|dos|das|del|de|du|des|di|della|dello|van|voor|fur|zu|von|dla|and|y|e|und|et|en|i)\b))"),
+    _signal("payment_redirect", 0.7, (("pix", "iban", "bank", "banc", "konto", "rekening", "cuenta", "conta", "conto", "rib"), ("proxim", "future", "next", "kunftig", "nachst", "prochain", "futur", "prossim", "volgende", "toekomst", "kolejn", "przysz", "daqui")), r"\b(?:chave pix|pix|iban|bank ?account|account number|bankverbindung|kontonummer|bankkonto|coordonnees bancaires|rib|cuenta bancaria|numero de cuenta|conta bancaria|dados bancarios|conto corrente|coordinate bancarie|rekeningnummer|bankrekening|numer konta|rachunek)\b[^.?!\n]{0,80}\b(?:mudou|mudamos|alterad[oa]|nova|novo|changed|new|has changed|geandert|neue|neues|change|nouveau|nouvelle|cambiad[oa]|cambio|nueva|nuevo|cambiato|nuovo|nuova|gewijzigd|nieuwe|nieuw|zmienil\w*|zmieniony|nowy|nowe)\b[\s\S]{0,200}?\b(?:proximos pagamentos|pagamentos futuros|daqui (?:pra|para) frente|future payments|next payments|all payments|kunftige zahlungen|nachsten zahlungen|prochains paiements|paiements futurs|proximos pagos|pagos futuros|prossimi pagamenti|pagamenti futuri|volgende betalingen|toekomstige betalingen|kolejne platnosci|przyszle platnosci)\b"),
+    _signal("delegated_approval", 0.65, (("gerente", "manager", "director", "diretor", "boss", "chefe", "jefe", "supervisor", "vorgesetzt", "chef", "responsable", "responsavel", "direttore", "capo", "leidinggevende", "kierownik", "szef"), ("autoriz", "aprov", "aprob", "approv", "authori", "genehmig", "freigegeben", "goedgekeurd", "zatwierdzil")), r"\b(?:(?:o|a|el|la|my|our|the|mein|meine|unser|mon|ma|notre|il|mio|mijn|onze|moj)\W+)?(?:gerente|manager|director|diretor(?:a)?|boss|chefe|jefe|supervisor\w*|vorgesetzte\w*|chef(?:in)?|responsable|responsavel|direttore|capo|leidinggevende|kierownik|szef)\W+(?:\w+\W+){0,2}?(?:(?:ja|ya|already|schon|deja|gia|al|juz|has|have|hat|a|ha|heeft)\W+)?(?:autorizou|aprovou|autorizo|aprobo|approved|authori[sz]ed|genehmigt|freigegeben|a (?:autorise|approuve)|ha (?:autorizzato|approvato)|heeft goedgekeurd|goedgekeurd|zatwierdzil\w*)\b[^.?!\n]{0,80}?(?:\d+ ?%|\b(?:desconto|descuento|discount|rabatt|remise|sconto|korting|rabat|reembolso|refund|erstattung|remboursement|rimborso|terugbetaling|zwrot|excecao|excepcion|exception|ausnahme|eccezione|uitzondering|wyjatek)\b[^.?!\n]{0,60}?\b(?:client\w*|customer|pedido|order|bestellung|commande|ordine|bestelling|zamowien\w*|aplica\w*|apply|applica\w*|anwenden|appliquer|toepassen|zastosuj))"),
+    _signal("bulk_records", 0.5, (("listado", "lista", "list", "liste", "overzicht", "tabela", "tabla", "tabelle", "tableau", "tabella"), ("salario", "salary", "gehalt", "salaire", "stipendio", "salaris", "wynagrodzen", "dni", "cpf", "ssn", "nif", "nie ", "sozialversicherung", "codice fiscale", "bsn", "pesel", "endereco", "address", "direccion", "adresse", "indirizzo", "adres")), r"\b(?:listado|lista|list|liste|overzicht|tabela|tabla|tabelle|tableau|tabella)\W+(?:\w+\W+){0,3}?(?:con|com|with|mit|avec|met|z)\W+(?:\w+\W+){0,6}?(?:salario|salary|gehalt|salaire|stipendio|salaris|wynagrodzeni\w*|dni|cpf|ssn|nif|sozialversicherungsnummer|codice fiscale|bsn|pesel|endereco|home address|direccion|adresse|indirizzo|adres)\b[^.?!\n]{0,120}?\b(?:cada|todos los|todos os|every|each|all|jeden|jedes|alle|aller|chaque|tous les|de tous les|ogni|tutti i|di tutti i|elke|iedere|van alle|kazdego|wszystkich)\W+(?:\w+\W+)?(?:emplead\w*|funcionari\w*|colaborador\w*|employee\w*|staff|mitarbeiter\w*|salarie\w*|employe\w*|dipendent\w*|medewerker\w*|werknemer\w*|pracownik\w*|cliente\w*|client\w*|customer\w*|kunde\w*|klant\w*|klient\w*)"),
+    _signal("claimed_role", 0.3, (("soy", "sou", "aqui e", "je suis", "ich bin", "i am", "i'm", "sono", "ik ben", "jestem", "como ", "as the", "als ", "en tant que", "in qualita", "jako"),), r"\b(?:soy|sou|aqui e|je suis|ich bin|i am|i'm|sono|ik ben|jestem|como|as the|als|en tant que|in qualita di|jako)\W+(?:\w+\W+){0,3}?(?:nuevo |novo |new |nouveau |neue |nuovo |nieuwe |nowy )?(?:becari[oa]|estagiari[oa]|intern|praktikant\w*|stagiaire|stagista|stagiair|stazysta|director[a]?|diretor[a]?|gerente|manager|responsable|responsavel|head|jefe|chefe|admin\w*|administrador\w*|auditor\w*|leiter\w*|ceo|cfo|cto|ciso)\W+(?:\w+\W+){0,2}?(?:de|do|da|of|der|des|du|di|del|van|z|ze)\W+(?:\w+\W+)?(?:it|ti|rrhh|rh|hr|finanzas|financeiro|finance|finanzen|personalabteilung|buchhaltung|finanzabteilung|ressources humaines|risorse umane|recursos humanos|contabilidad|compliance|seguridad|seguranca|security|sistemas|sistema|systems)\b|\b(?:aqui e (?:o|a)|sou (?:o|a)|soy (?:el|la))\W+\w+\W+(?:do|da|del|de la) (?:time|equipo|equipe|setor|departamento|area)\b|\bsou do (?:financeiro|rh|ti|juridico|comercial)\b"),
+    _signal("role_override", 0.5, (("finge", "finja", "fingir", "faz de conta", "imagina que", "imagine que", "haz como si", "fais comme si", "fai finta"),), r"\b(?:finge|finja|fingir|faz de conta|imagina|imagine|haz como si|fais comme si|fai finta)\W+(?:que\W+|di\W+)?(?:voce|tu|usted|vous|du)\W+(?:e|es|eres|sei|est|bist|fosse|fuera|seras|sera)\b"),
+    _signal("restriction_removal", 0.4, (("nao tem", "sem ", "no tiene", "sin ", "n'a aucune", "sans ", "non ha", "senza", "hat keine", "ohne"), ("politica", "regra", "regla", "regle", "regol", "polic", "richtlinie", "limite")), r"\b(?:nao tem|sem|no tiene|sin|n'a aucune|sans|non ha|senza|hat keine|ohne)\W+(?:nenhuma\W+|ninguna\W+|aucune\W+|alcuna\W+|nessuna\W+|keine\W+)?(?:politicas?|regras?|reglas?|regles?|regole|policy|richtlinien?|limites?)\b(?:\W+de\W+(?:desconto|descuento|remise|sconto))?"),
     # A false history: "you already told me", "continuing from our previous conversation where you agreed".
     _signal("false_history", 0.45, (("told", "showed", "gave", "explained", "shared", "described"), ("last", "previous", "earlier", "before", "yesterday", "in our")), r"\byou (?:already )?(?:told|showed|gave|explained|shared|described)(?: (?:this|it|that))?(?: to| with)? me\b[^.\n]{0,80}\b(?:in our|last|previous|earlier|before|yesterday)\b"),
     _signal("false_history", 0.5, (("continu",), ("conversation", "chat", "session")), r"\bcontinu(?:ing|e|ed) from (?:our|the|my) (?:previous|last|earlier|prior) (?:conversation|chat|session)\b"),
@@ -472,6 +483,9 @@ class PromptInjectionGuard:
     max_depth: int = 2
     action: Action = "block"
     name: str = "prompt_injection"
+    # The learned signal (`learned.py`) judges whole requests; `None` leaves only the written signals.
+    # Retrieved documents are judged by the written signals alone: they need spans to cut, not a verdict.
+    model: LinearTextModel | None = field(default_factory=bundled_model)
 
     def analyse(self, text: str) -> tuple[float, list[Finding]]:
         """Combined score and one finding per signal family (its strongest match), spans in `text`.
@@ -541,7 +555,13 @@ class PromptInjectionGuard:
 
     def scan(self, text: str, *, prompt: str | None = None) -> GuardResult:
         score, findings = self.analyse(text)
-        action: Action = self.action if score >= self.threshold else "allow"
+        blocked = score >= self.threshold
+        if self.model is not None and not blocked:
+            blocked, probability = self.model.flags(text)
+            if blocked:
+                score = max(score, probability)
+                findings.append(Finding("injection:learned_classifier", 0, len(text), probability))
+        action: Action = self.action if blocked else "allow"
         return GuardResult(self.name, action, text, score, tuple(findings) if action != "allow" else ())
 
     def scan_context(self, text: str) -> GuardResult:
@@ -578,7 +598,7 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-_DEFAULT = PromptInjectionGuard()
+_DEFAULT = PromptInjectionGuard(model=None)  # documents: written signals only (see `model`)
 
 
 def scan_context(text: str) -> GuardResult:
