@@ -22,7 +22,7 @@ from typing import Any
 from .brief import parse_brief
 from .claims import split_claims
 from .config import CopilotSettings
-from .drafting import build_user_message, is_refusal, kept, select_candidates
+from .drafting import is_refusal, kept, select_candidates
 from .evidence_policy import POLICY_FILE, EvidencePolicy, load_policy
 from .ledger import EvidenceLedger
 from .library import KnowledgeLibrary, Library, visible
@@ -30,6 +30,7 @@ from .linking import Candidate, link_claim
 from .platform.assets import Prompt, load_prompt
 from .platform.database import open_database
 from .platform.errors import ParseError, Refused
+from .platform.gateway.evidence_prompt import evidence_context, question_line
 from .platform.guardrails.injection import scan_context
 from .platform.knowledge.ingest.metadata import DocumentMetadata
 from .platform.knowledge.ingest.parsers import ParsedDocument, parse_content, parse_file
@@ -319,7 +320,9 @@ class CopilotService:
             feature="draft",
             actor=actor,
             system=self.prompt.text,
-            user=build_user_message(candidates, requirement),
+            # the input guards judge the requirement; the spans already passed scan_context in _draft_section
+            user=question_line(requirement.text),
+            context=evidence_context((c.tag, " ".join(c.quote.split())) for c in candidates),
             prompt_version=self.prompt.ref,
             max_tokens=DRAFT_MAX_TOKENS,
             audit_details={"requirement": requirement.id, "sentences": len(candidates), "screened_out": screened_out},

@@ -33,13 +33,21 @@ def evidence_block(tag: str, text: str) -> str:
     return f"[{tag}] " + "\n  ".join(line for line in lines if line)
 
 
+def evidence_context(sources: Iterable[tuple[str, str]], *, heading: str = "") -> str:
+    """The sources part of the user turn: an optional heading, then one block per `(tag, text)`."""
+    body = "\n\n".join(evidence_block(tag, text) for tag, text in sources)
+    return f"{heading}\n\n{body}" if heading else body
+
+
+def question_line(question: str) -> str:
+    """The last line of the user turn. Passed alone as `user` (the sources as `context`), the input
+    guards judge what was asked, not documents the caller already screened with `scan_context`."""
+    return f"Question: {' '.join(question.split())}"
+
+
 def evidence_message(sources: Iterable[tuple[str, str]], question: str, *, heading: str = "") -> str:
-    """The user turn: an optional heading, one block per `(tag, text)`, then the question on one line."""
-    blocks = [evidence_block(tag, text) for tag, text in sources]
-    body = "\n\n".join(blocks)
-    if heading:
-        body = f"{heading}\n\n{body}"
-    return f"{body}\n\nQuestion: {' '.join(question.split())}"
+    """The whole user turn: `evidence_context`, a blank line, `question_line`."""
+    return f"{evidence_context(sources, heading=heading)}\n\n{question_line(question)}"
 
 
 def says_dont_know(reply: str) -> bool:
