@@ -153,7 +153,7 @@ def main() -> None:
     document = {
         "format": 1,
         "version": date.today().isoformat(),
-        "what": "logistic regression over words and word pairs (learned.features), binary, L2-normalised",
+        "what": "logistic regression over words and word pairs (learned.features), binary, divided by learned.norm",
         "trained_on": (
             f"the tuned split of benchmarks/guard_eval (salt {SPLIT_SALT!r}), request channel only: "
             f"{int(labels.sum())} attacks, {int((labels == 0).sum())} benign texts"
