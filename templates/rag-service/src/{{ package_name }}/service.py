@@ -189,7 +189,7 @@ class RagService:
     def _sanitise(self, text: str) -> SafeText:
         """Context scanner first (cuts instructions), then the same input guards a question passes."""
         scanned = context_scan(text)
-        verdict = self.runtime.input_guards.run(scanned.text)
+        verdict = self.runtime.input_guards.for_documents().run(scanned.text)
         blocked = sorted(result.guard for result in verdict.results if result.action == "block")
         return SafeText(verdict.text, scanned.neutralised, ", ".join(blocked) or None)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 from .learned import LinearTextModel, bundled_model
@@ -552,6 +552,10 @@ class PromptInjectionGuard:
                 self._collect(decoded, matches, depth=depth + 1, span=span or (start, end))
                 if len(matches) > before:
                     matches.append(Finding("obfuscation:base64", *(span or (start, end)), 0.3))
+
+    def for_documents(self) -> PromptInjectionGuard:
+        """This guard without the learned signal, for retrieved text (see `GuardPipeline.for_documents`)."""
+        return replace(self, model=None)
 
     def scan(self, text: str, *, prompt: str | None = None) -> GuardResult:
         score, findings = self.analyse(text)

@@ -51,5 +51,15 @@ class GuardPipeline:
                 break
         return PipelineResult(most_severe(result.action for result in results), text, tuple(results))
 
+    def for_documents(self) -> GuardPipeline:
+        """The same guards for retrieved text rather than a request.
+
+        A guard with a `for_documents()` variant is swapped for it: `prompt_injection` drops its learned
+        signal, which was trained on requests and judges a whole text, while documents are judged span by
+        span (`scan_context`). Every other guard (pii, secrets, policy) runs unchanged.
+        """
+        swapped = [guard.for_documents() if hasattr(guard, "for_documents") else guard for guard in self.guards]
+        return GuardPipeline(swapped, fail_fast=self.fail_fast)
+
     def __repr__(self) -> str:
         return f"GuardPipeline({list(self.names)}, fail_fast={self.fail_fast})"
