@@ -9,13 +9,14 @@ unsupported draft can only make review stricter.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .actions import Action
 from .evidence import Evidence
 from .platform.assets import Prompt
-from .platform.gateway.evidence_prompt import evidence_message
+from .platform.gateway.evidence_prompt import evidence_context, evidence_message, question_line
+from .platform.guardrails import scan_context
 from .platform.runtime import Runtime
 
 MAX_CONTEXT_BLOCKS = 20
@@ -43,6 +44,28 @@ def tagged_sources(evidence: list[Evidence], context: str) -> dict[str, str]:
     return sources
 
 
+def screened_passages(runtime: Runtime, evidence: list[Evidence], *, actor: str) -> list[Evidence]:
+    """The passages as a model may read them, screened as rag screens its chunks.
+
+    Sentences that read as instructions are cut (`scan_context`), then the input guards' document
+    variant runs (pii and secrets redact; `prompt_injection` without its learned signal, which judges
+    requests). A passage they block keeps its place, so tags still line up, but its text is withheld
+    and the step audited. The passages then go to the model as `context`, not as the request.
+    """
+    documents = runtime.input_guards.for_documents()
+    screened = []
+    for passage in evidence:
+        verdict = documents.run(scan_context(passage.text).text)
+        if verdict.blocked:
+            guards = sorted(result.guard for result in verdict.results if result.action == "block")
+            details = {"passage": passage.id, "guards": guards}
+            runtime.record(actor=actor, action="proposal.evidence", decision="withheld", details=details)
+            screened.append(replace(passage, text="[withheld by the guards]"))
+        else:
+            screened.append(replace(passage, text=verdict.text))
+    return screened
+
+
 def cited_tags(text: str, sources: dict[str, str]) -> tuple[tuple[str, ...], bool]:
     """Tags the text cites, and whether all of them (and at least one) are real."""
     cited = tuple(dict.fromkeys(_TAG.findall(text)))
@@ -64,11 +87,15 @@ def draft_rationale(
     if not sources:
         return Rationale("No evidence or context was found for this proposal.", False, prompt.ref)
     values = ", ".join(str(params[name]) for name in action.prompt_params if name in params)
-    answer = runtime.complete(
+    question = f"Why should we {action.description} ({values})?"
+    passages = tagged_sources(screened_passages(runtime, evidence, actor=actor), "")
+    requested = [(tag, text) for tag, text in sources.items() if tag not in passages]  # the request's context
+    answer = runtime.complete(  # the same text as one evidence_message; the input guards judge the request part
         feature="propose",
         actor=actor,
         system=prompt.text,
-        user=evidence_message(sources.items(), f"Why should we {action.description} ({values})?"),
+        user=evidence_message(requested, question) if requested else question_line(question),
+        context=evidence_context(passages.items()),
         prompt_version=prompt.ref,
         max_tokens=300,
     )

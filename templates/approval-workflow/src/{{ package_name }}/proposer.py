@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .actions import ActionRegistry
+from .drafting import screened_passages
 from .evidence import Evidence
 from .platform.assets import Prompt
 from .platform.runtime import Runtime
@@ -230,13 +231,14 @@ class ModelProposer:
         self.schema = response_schema(registry)
 
     def propose(self, request: str, evidence: list[Evidence], *, actor: str) -> Draft:
-        lines = [f"[E{number}] {passage.text}" for number, passage in enumerate(evidence, start=1)]
-        user = "\n".join([*lines, "", f"Request: {request}", f"Actions: {', '.join(self.registry.names())}"])
-        answer = self.runtime.complete(
+        passages = screened_passages(self.runtime, evidence, actor=actor)
+        lines = [f"[E{number}] {passage.text}" for number, passage in enumerate(passages, start=1)]
+        answer = self.runtime.complete(  # the passages as screened context, the request for the input guards
             feature="propose_action",
             actor=actor,
             system=self.prompt.text,
-            user=user,
+            user=f"Request: {request}\nActions: {', '.join(self.registry.names())}",
+            context="\n".join(lines),
             prompt_version=self.prompt.ref,
             max_tokens=600,
             response_format={"type": "json_schema", "json_schema": self.schema},
