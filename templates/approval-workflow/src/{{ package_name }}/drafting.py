@@ -52,13 +52,11 @@ def screened_passages(runtime: Runtime, evidence: list[Evidence], *, actor: str)
     requests). A passage they block keeps its place, so tags still line up, but its text is withheld
     and the step audited. The passages then go to the model as `context`, not as the request.
     """
-    documents = runtime.input_guards.for_documents()
     screened = []
     for passage in evidence:
-        verdict = documents.run(scan_context(passage.text).text)
+        verdict = runtime.document_guards.run(scan_context(passage.text).text)
         if verdict.blocked:
-            guards = sorted(result.guard for result in verdict.results if result.action == "block")
-            details = {"passage": passage.id, "guards": guards}
+            details = {"passage": passage.id, "guards": list(verdict.blocked_by)}
             runtime.record(actor=actor, action="proposal.evidence", decision="withheld", details=details)
             screened.append(replace(passage, text="[withheld by the guards]"))
         else:

@@ -189,9 +189,8 @@ class RagService:
     def _sanitise(self, text: str) -> SafeText:
         """Context scanner first (cuts instructions), then the same input guards a question passes."""
         scanned = context_scan(text)
-        verdict = self.runtime.input_guards.for_documents().run(scanned.text)
-        blocked = sorted(result.guard for result in verdict.results if result.action == "block")
-        return SafeText(verdict.text, scanned.neutralised, ", ".join(blocked) or None)
+        verdict = self.runtime.document_guards.run(scanned.text)
+        return SafeText(verdict.text, scanned.neutralised, ", ".join(verdict.blocked_by) or None)
 
     def _admitted(self, evidence: list[Evidence], actor: str) -> list[Evidence]:
         """A chunk a guard blocks is left out (and audited) rather than refusing the whole question."""

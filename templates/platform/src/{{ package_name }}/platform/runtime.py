@@ -79,6 +79,7 @@ class Runtime:
         self.input_guards, self.output_guards = build_pipelines(
             governance.guards, settings.path(settings.policies_dir), ask_classifier=self.ask_classifier
         )
+        self.document_guards = self.input_guards.for_documents()  # retrieved text a pattern screens before use
         self.pricing = Pricing.load(settings.path(settings.policies_dir) / "pricing.yml")
         self.pricing.require(settings.model)
         self.pricing.require(governance.budget.degrade_to)
@@ -417,5 +418,4 @@ def _billed(completion: Completion, input_bound: int, max_tokens: int) -> tuple[
 
 
 def _blocked_by(verdict: PipelineResult) -> str:
-    guards = sorted({r.guard for r in verdict.results if r.action == "block"})
-    return "blocked by " + ", ".join(guards)
+    return "blocked by " + ", ".join(verdict.blocked_by)

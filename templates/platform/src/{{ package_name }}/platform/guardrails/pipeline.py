@@ -21,6 +21,11 @@ class PipelineResult:
         return self.action == "block"
 
     @property
+    def blocked_by(self) -> tuple[str, ...]:
+        """The guards that blocked, by name, sorted (empty when nothing did)."""
+        return tuple(sorted({result.guard for result in self.results if result.action == "block"}))
+
+    @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(finding for result in self.results for finding in result.findings)
 
