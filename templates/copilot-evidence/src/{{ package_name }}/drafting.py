@@ -73,9 +73,14 @@ def select_candidates(
     ]
 
 
+def evidence_sources(candidates: list[Candidate]) -> list[tuple[str, str]]:
+    """One `(tag, sentence)` per candidate, whitespace collapsed: the sources the model reads."""
+    return [(c.tag, " ".join(c.quote.split())) for c in candidates]
+
+
 def build_user_message(candidates: list[Candidate], requirement: Requirement) -> str:
     """The platform's evidence prompt: one tagged block per sentence, then the requirement as the question."""
-    return evidence_message([(c.tag, " ".join(c.quote.split())) for c in candidates], requirement.text)
+    return evidence_message(evidence_sources(candidates), requirement.text)
 
 
 def is_refusal(model_output: str) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 from .brief import parse_brief
 from .claims import split_claims
 from .config import CopilotSettings
-from .drafting import is_refusal, kept, select_candidates
+from .drafting import evidence_sources, is_refusal, kept, select_candidates
 from .evidence_policy import POLICY_FILE, EvidencePolicy, load_policy
 from .ledger import EvidenceLedger
 from .library import KnowledgeLibrary, Library, visible
@@ -322,7 +322,7 @@ class CopilotService:
             system=self.prompt.text,
             # the input guards judge the requirement; the spans already passed scan_context in _draft_section
             user=question_line(requirement.text),
-            context=evidence_context((c.tag, " ".join(c.quote.split())) for c in candidates),
+            context=evidence_context(evidence_sources(candidates)),
             prompt_version=self.prompt.ref,
             max_tokens=DRAFT_MAX_TOKENS,
             audit_details={"requirement": requirement.id, "sentences": len(candidates), "screened_out": screened_out},
