@@ -159,7 +159,8 @@ def family_quality(guards, data: EvalSet) -> tuple[list[tuple[str, ...]], list[t
         if not samples:
             continue
         counts = _count(samples, lambda sample: caught[id(sample)])
-        clean = _count([s for s in samples if s.group not in READ_BEFORE_GROUPING], lambda s: caught[id(s)])
+        judged = [s for s in samples if s.group not in READ_BEFORE_GROUPING]
+        clean = _count(judged, lambda s: caught[id(s)])
         hits, total = clean["untuned"]
         untuned[family] = hits / total if total else float("nan")
         if family in NO_TARGET:
@@ -171,10 +172,8 @@ def family_quality(guards, data: EvalSet) -> tuple[list[tuple[str, ...]], list[t
         shown = rate(hits, total)
         if clean["untuned"] != counts["untuned"]:
             shown += f"; {rate(*counts['untuned'])} with the groups read before the split"
-        rules_only = _count([s for s in samples if s.group not in READ_BEFORE_GROUPING], lambda s: by_rules[id(s)])
-        rows.append(
-            (f"`{family}`", description, rate(*counts["tuned"]), shown, rate(*rules_only["untuned"]), verdict)
-        )
+        rules_only = _count(judged, lambda s: by_rules[id(s)])
+        rows.append((f"`{family}`", description, rate(*counts["tuned"]), shown, rate(*rules_only["untuned"]), verdict))
         by_source: dict[str, list[Sample]] = defaultdict(list)
         for sample in samples:
             by_source[sample.source.split(":")[0] if ":" in sample.source else sample.source].append(sample)

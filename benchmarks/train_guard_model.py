@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from collections import Counter, defaultdict
 from datetime import date
@@ -122,7 +121,6 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=MODEL)
     args = parser.parse_args()
 
-    guards = GUARDS
     data = build_eval_set(args.seed)
     samples = [
         sample
@@ -131,8 +129,8 @@ def main() -> None:
     ]
     labels = np.array([int(bool(sample.family)) for sample in samples])
     groups = [_group(sample) for sample in samples]
-    featuresets = [guards.learned.features(sample.text) for sample in samples]
-    rules_only = guards.PromptInjectionGuard(model=None)
+    featuresets = [GUARDS.learned.features(sample.text) for sample in samples]
+    rules_only = GUARDS.PromptInjectionGuard(model=None)
     written = np.array([rules_only.scan(sample.text).action == "block" for sample in samples])
     print(f"tuned requests: {labels.sum()} attacks, {(labels == 0).sum()} benign", file=sys.stderr)
 
