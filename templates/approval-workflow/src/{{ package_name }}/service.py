@@ -20,7 +20,7 @@ from .evidence import EvidenceSource, KnowledgeEvidence
 from .execution import Executing
 from .intake import Prepared, request_fingerprint
 from .platform.assets import load_prompt
-from .platform.database import Transaction, open_database
+from .platform.database import Transaction, open_pattern_database
 from .platform.identity import canonical_identity
 from .platform.runtime import Runtime
 from .proposals import (
@@ -77,9 +77,13 @@ class ProposalService(Executing):
         """The service as configured; `db_path` forces a SQLite file (evals use a scratch one)."""
         platform, approval = runtime.settings, settings or get_approval_settings()
         registry = default_registry()
-        url = database_url if database_url is not None else "" if db_path is not None else platform.database_url
-        sqlite = db_path or platform.path(platform.data_dir) / "approvals.sqlite3"
-        db = open_database(url, sqlite_path=sqlite, postgres_schema=approval.db_schema)
+        db = open_pattern_database(
+            platform,
+            "approvals.sqlite3",
+            postgres_schema=approval.db_schema,
+            db_path=db_path,
+            database_url=database_url,
+        )
         rules = load_rules(platform.path(RULES_FILE))
         prompt = load_prompt(platform, "propose")
         proposer: Proposer = LocalProposer(registry)

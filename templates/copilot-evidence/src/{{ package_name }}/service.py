@@ -28,7 +28,7 @@ from .ledger import EvidenceLedger
 from .library import KnowledgeLibrary, Library, visible
 from .linking import Candidate, link_claim
 from .platform.assets import Prompt, load_prompt
-from .platform.database import open_database
+from .platform.database import open_pattern_database
 from .platform.errors import ParseError, Refused
 from .platform.gateway.evidence_prompt import evidence_context, question_line
 from .platform.guardrails.injection import scan_context
@@ -88,9 +88,15 @@ class CopilotService:
         data directory. `db_path` forces a scratch SQLite ledger with its own library index beside it (evals,
         the demo), unless `database_url` is given too."""
         settings, copilot = runtime.settings, copilot or CopilotSettings()
-        url = database_url if database_url is not None else "" if db_path is not None else settings.database_url
-        sqlite = db_path or settings.path(settings.data_dir) / "evidence.sqlite3"
-        ledger = EvidenceLedger(open_database(url, sqlite_path=sqlite, postgres_schema=copilot.db_schema))
+        ledger = EvidenceLedger(
+            open_pattern_database(
+                settings,
+                "evidence.sqlite3",
+                postgres_schema=copilot.db_schema,
+                db_path=db_path,
+                database_url=database_url,
+            )
+        )
         library = KnowledgeLibrary.open(runtime, ledger, folder=db_path.parent if db_path else None)
         policy = load_policy(settings.path(POLICY_FILE))
         return cls(

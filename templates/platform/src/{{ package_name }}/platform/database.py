@@ -31,12 +31,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import ENV_PREFIX
 from .errors import ConfigError, ConstraintError
 from .schema_migrations import Migration, MigrationResult, migrate_postgres, migrate_sqlite
 from .sqlite_db import SqliteDatabase
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 Dialect = Literal["sqlite", "postgres"]
 Params = Sequence[Any]
@@ -230,6 +233,24 @@ def open_database(url: str, *, sqlite_path: Path, postgres_schema: str) -> Datab
         scheme = url.split(":", 1)[0]
         raise ConfigError(f"{ENV_PREFIX}DATABASE_URL must be empty (SQLite) or a postgresql:// URL, not {scheme}:")
     return SqliteStore(sqlite_path)
+
+
+def open_pattern_database(
+    settings: Settings,
+    file_name: str,
+    *,
+    postgres_schema: str,
+    db_path: Path | None = None,
+    database_url: str | None = None,
+) -> Database:
+    """A pattern's store as configured: `DATABASE_URL`, else `file_name` in the data directory.
+
+    `db_path` forces that SQLite file (evals and the demo use a scratch one) unless `database_url`
+    is given too; `database_url` overrides the setting (tests point it at their own server).
+    """
+    url = database_url if database_url is not None else "" if db_path is not None else settings.database_url
+    sqlite_path = db_path or settings.path(settings.data_dir) / file_name
+    return open_database(url, sqlite_path=sqlite_path, postgres_schema=postgres_schema)
 
 
 _DDL_RULES = [
