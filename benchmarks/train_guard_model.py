@@ -39,6 +39,11 @@ from guard_eval import SPLIT_SALT, Sample, build_eval_set, split_of_sample  # no
 GUARDS = load_guardrails()  # the platform's guardrails as a generated project has them: one featuriser
 MODEL = PLATFORM / "src" / "{{ package_name }}" / "platform" / "guardrails" / "injection_model.json"
 SETTINGS = [(min_groups, c) for min_groups in (2, 3) for c in (1.0, 3.0, 10.0)]
+# Sources measured but not fitted on. Fitted, their hundreds of Spanish and Chinese attacks against a few dozen
+# benign texts in those languages taught the model the language itself: it blocked "Todas las restricciones
+# de viaje fueron levantadas en marzo" (the generated tests keep such look-alikes). They stay in the
+# benchmark, judged by the written signals and the model fitted without them.
+NOT_FITTED = ("agent-redteam", "prompt-armor", "vamp-llm-probe")
 MAX_CV_FALSE_POSITIVES = 0.003  # share of held-out tuned benign text the threshold may flag
 MIN_THRESHOLD = 0.6  # never flag below the guard's own blocking score
 MIN_WEIGHT = 0.01  # smaller weights are dropped from the shipped file (they move no verdict)
@@ -125,7 +130,9 @@ def main() -> None:
     samples = [
         sample
         for sample in data.attacks + data.benign
-        if sample.channel == "request" and split_of_sample(sample) == "tuned"
+        if sample.channel == "request"
+        and split_of_sample(sample) == "tuned"
+        and not sample.source.startswith(NOT_FITTED)
     ]
     labels = np.array([int(bool(sample.family)) for sample in samples])
     groups = [_group(sample) for sample in samples]

