@@ -25,11 +25,9 @@ guard did on them, and each loader's category mapping was fixed before the guard
 from __future__ import annotations
 
 import ast
-import json
 from functools import lru_cache
-from pathlib import Path
 
-from .public_data import _attack, package_dir
+from .public_data import _attack, _jsonl, package_dir
 from .synthetic import Sample
 
 _REDTEAM_REQUESTS = {
@@ -76,27 +74,23 @@ def _redteam_language(text: str) -> str:
     return language(text) or ("zh" if any("\u4e00" <= char <= "\u9fff" for char in text) else "en")
 
 
-def _rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
 def agent_redteam() -> tuple[list[Sample], list[Sample]]:
     """(attacks, benign) from agent-redteam's suites."""
     suites = package_dir("agent_redteam") / "suites"
     attacks, benign = [], []
     for (suite, category), kind in _REDTEAM_REQUESTS.items():
-        for row in _rows(suites / suite / "data.jsonl"):
+        for row in _jsonl(suites / suite / "data.jsonl"):
             if row["category"] == category and row.get("label") == "should_refuse":
                 text = row["question"]
                 lang = _redteam_language(text)
                 attacks.append(_attack(text, "agent-redteam", kind, group=f"agent-redteam:{row['id']}", lang=lang))
-    for row in _rows(suites / "multi_turn" / "data.jsonl"):
+    for row in _jsonl(suites / "multi_turn" / "data.jsonl"):
         kind = _REDTEAM_CONVERSATIONS.get(row["category"])
         said = [turn["content"] for turn in row["turns"] if turn.get("role") == "user"]
         if kind and said:
             text, group = "\n".join(said), f"agent-redteam:{row['id']}"
             attacks.append(_attack(text, "agent-redteam", kind, group=group, lang=_redteam_language(text)))
-    for row in _rows(suites / "over_refusal" / "data.jsonl"):
+    for row in _jsonl(suites / "over_refusal" / "data.jsonl"):
         if row.get("label") == "should_answer":
             text = row["question"]
             lang = _redteam_language(text)
@@ -108,7 +102,7 @@ def prompt_armor() -> tuple[list[Sample], list[Sample]]:
     """(non-English known attacks, benign look-alikes) from prompt-armor's data files."""
     data = package_dir("prompt_armor") / "data" / "attacks"
     attacks, openings = [], set()
-    for row in _rows(data / "known_attacks.jsonl"):
+    for row in _jsonl(data / "known_attacks.jsonl"):
         lang = language(row["text"])
         kind = _ARMOR_KIND.get(row["category"])
         if lang not in ("", "en", "zxx") and kind:
@@ -123,7 +117,7 @@ def prompt_armor() -> tuple[list[Sample], list[Sample]]:
             attacks.append(_attack(row["text"], source, kind, group=group, lang=lang, channel=channel))
     benign = [
         Sample(row["text"], f"prompt-armor:benign:{row['lang']}", lang=row["lang"])
-        for row in _rows(data / "benign_exemplars.jsonl")
+        for row in _jsonl(data / "benign_exemplars.jsonl")
         if row["lang"] != "en"
     ]
     return attacks, benign
